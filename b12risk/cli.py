@@ -1,2 +1,243 @@
-def main() -> int:
-    return 0
+"""The `b12risk` command.
+
+Exit codes: 0 done; 2 input refused (an extract, config or argument the user must fix: one line
+naming the file and column, no traceback); 1 unexpected failure (details written to a log file,
+never patient-level values on the terminal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from datetime import date, timedelta
+from pathlib import Path
+
+from b12risk import __version__
+from b12risk.config import PROJECT_ROOT, ConfigError
+
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+
+# Prefect on embedded defaults, fast and quiet (see ../shared/reference/stack-notes.md).
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_LOG_PRINTS": "false",
+}
+DEMO_SAMPLE = PROJECT_ROOT / "data" / "sample"
+DEMO_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse.duckdb"
+DEMO_REPORTS = PROJECT_ROOT / "reports"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        print(f"b12risk: config refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("b12risk: interrupted; the published warehouse is unchanged", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for users
+        return report_unexpected(exc, getattr(args, "debug", False))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="b12risk",
+        description="Find people at risk of vitamin B12 deficiency and report screening gaps.",
+    )
+    parser.add_argument("--version", action="version", version=f"b12risk {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a synthetic extract (deterministic for a seed)")
+    gen.add_argument("--patients", type=positive_int, required=True)
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--out", type=Path, required=True)
+    gen.add_argument("--as-of", type=iso_date, default=None, help="extract date (default: today)")
+    gen.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    gen.add_argument("--bad-rows", type=float, default=0.0, help="share of corrupted event rows")
+    gen.set_defaults(handler=cmd_generate)
+
+    run = sub.add_parser("run", help="run the pipeline on an extract folder")
+    run.add_argument("extract", type=Path, help="folder holding the five extract files")
+    add_run_options(run)
+    run.set_defaults(handler=cmd_run)
+
+    demo = sub.add_parser("demo", help="generate a 10,000-patient sample and run the pipeline")
+    demo.add_argument("--patients", type=positive_int, default=10_000)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    demo.set_defaults(handler=cmd_demo)
+
+    dd = sub.add_parser("datadict", help="write the data dictionary (extract contract) as markdown")
+    dd.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "extract-format.md")
+    dd.set_defaults(handler=cmd_datadict)
+    return parser
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of",
+        type=iso_date,
+        default=None,
+        help="analysis date (default: the manifest's extracted_on, else today)",
+    )
+    parser.add_argument("--warehouse", type=Path, default=Path("data/warehouse.duckdb"))
+    parser.add_argument("--reports", type=Path, default=Path("reports"))
+    parser.add_argument("--config", type=Path, default=None, help="cohort/screening config TOML")
+    parser.add_argument(
+        "--worklists",
+        action="store_true",
+        help="also write patient-level worklists to reports/<run_id>/sensitive/",
+    )
+    parser.add_argument(
+        "--no-disclosure-control",
+        dest="disclosure",
+        action="store_false",
+        help="publish unsuppressed counts; every output is marked NOT FOR RELEASE",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show tracebacks of unexpected failures"
+    )
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from b12risk.generate import generate_extract
+
+    summary = generate_extract(
+        args.out,
+        patients=args.patients,
+        seed=args.seed,
+        as_of=args.as_of,
+        fmt=args.format,
+        bad_rows=args.bad_rows,
+    )
+    total = sum(summary.rows.values())
+    print(f"wrote {summary.out_dir} ({total:,} rows in {summary.seconds:.1f}s)")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    outcome = run_pipeline(
+        extract=args.extract,
+        as_of=args.as_of,
+        warehouse=args.warehouse,
+        reports=args.reports,
+        config=args.config,
+        worklists=args.worklists,
+        disclosure=args.disclosure,
+    )
+    return print_outcome(outcome)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from b12risk.generate import generate_extract
+
+    as_of = date.today()
+    print(f"generating a {args.patients:,}-patient sample extract in {DEMO_SAMPLE} ...")
+    generate_extract(DEMO_SAMPLE, patients=args.patients, seed=args.seed, as_of=as_of, fmt="csv")
+    if not DEMO_WAREHOUSE.exists():
+        # A first run a quarter earlier, so the report can show change since the previous run.
+        earlier = run_pipeline(
+            extract=DEMO_SAMPLE,
+            as_of=as_of - timedelta(days=91),
+            warehouse=DEMO_WAREHOUSE,
+            reports=DEMO_REPORTS,
+        )
+        if earlier.status != "published":
+            return print_outcome(earlier)
+    return print_outcome(
+        run_pipeline(
+            extract=DEMO_SAMPLE, as_of=as_of, warehouse=DEMO_WAREHOUSE, reports=DEMO_REPORTS
+        )
+    )
+
+
+def cmd_datadict(args: argparse.Namespace) -> int:
+    from b12risk.datadict import render_data_dictionary
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render_data_dictionary(), encoding="utf-8")
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def run_pipeline(
+    *,
+    extract: Path,
+    as_of: date | None,
+    warehouse: Path,
+    reports: Path,
+    config: Path | None = None,
+    worklists: bool = False,
+    disclosure: bool = True,
+):
+    """Run the Prefect flow in this process on the embedded defaults."""
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from b12risk.display import progress_display
+    from flows.pipeline import pipeline
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), progress_display():
+        return pipeline(
+            extract_dir=str(extract),
+            as_of=as_of,
+            warehouse_path=str(warehouse),
+            reports_dir=str(reports),
+            config_path=str(config) if config else None,
+            worklists=worklists,
+            disclosure=disclosure,
+        )
+
+
+def print_outcome(outcome) -> int:
+    if outcome.status == "refused":
+        print(f"b12risk: {outcome.message}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"report: {outcome.report_html}")
+    return EXIT_OK
+
+
+def report_unexpected(exc: BaseException, debug: bool) -> int:
+    """One line on the terminal; the traceback goes to a local log file, not the screen."""
+    log_path = DEMO_REPORTS / "last-error.log"
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        where = f"details in {log_path}"
+    except OSError:
+        where = "details could not be written"
+    print(f"b12risk: unexpected failure ({type(exc).__name__}); {where}", file=sys.stderr)
+    if debug:
+        traceback.print_exception(exc)
+    return EXIT_FAILED
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from exc
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from exc
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+ATTACH $path AS published (READ_ONLY);

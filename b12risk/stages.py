@@ -1,0 +1,194 @@
+"""The pipeline's stages as plain functions over the run's private warehouse file.
+
+Each stage opens its own connection to the next warehouse state (a path), so the Prefect
+tasks in `flows/` stay thin wrappers and every stage is callable and testable without Prefect.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from b12risk import warehouse
+from b12risk.codelists import load_codelists
+from b12risk.cohorts import flag_cohorts
+from b12risk.config import DEFAULT_CODELISTS, Config
+from b12risk.ingest import ExtractFiles, inspect_extract, stage_extract
+from b12risk.report import write_reports
+from b12risk.runinfo import RunInfo, new_run_id
+from b12risk.sqlfiles import run_sql
+from b12risk.status import record_status_history, screening_status
+from b12risk.validation import validate_extract
+
+MEMORY_LIMIT = os.environ.get("B12RISK_MEMORY_LIMIT", "1GB")
+
+
+@dataclass
+class RunRequest:
+    """What the user asked for: where the extract is and where the answers go."""
+
+    extract_dir: Path
+    warehouse: Path
+    reports_dir: Path
+    as_of: date | None = None
+    worklists: bool = False
+    disclosure: bool = True
+    codelists_dir: Path = DEFAULT_CODELISTS
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    status: str  # "published" | "refused"
+    message: str = ""
+    report_html: str | None = None
+    reports_dir: str | None = None
+    warehouse: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def inspect(extract_dir: Path) -> ExtractFiles:
+    return inspect_extract(Path(extract_dir))
+
+
+def begin_run(files: ExtractFiles, request: RunRequest, config: Config) -> RunInfo:
+    started = datetime.now(UTC)
+    as_of = request.as_of or files.extracted_on or started.date()
+    run = RunInfo(
+        run_id=new_run_id(started),
+        as_of=as_of,
+        extract_dir=str(files.directory),
+        extract_hash=files.content_hash,
+        extract_id=files.extract_id,
+        extracted_on=files.extracted_on,
+        started_at=started,
+    )
+    warehouse.prepare_next(request.warehouse, run, config.source)
+    return run
+
+
+def ingest(request: RunRequest, files: ExtractFiles):
+    with _open(request) as con:
+        return stage_extract(con, files)
+
+
+def validate(request: RunRequest, staged, run: RunInfo):
+    with _open(request) as con:
+        result = validate_extract(con, staged, run.run_id, run.extract_hash, run.extract_date)
+        warehouse.record_counts(con, run.run_id, result.to_dict()["tables"])
+        return result
+
+
+def cohorts(request: RunRequest, config: Config, run: RunInfo):
+    with _open(request) as con:
+        load_codelists(con, request.codelists_dir)
+        return flag_cohorts(con, config, run.as_of, run.run_id)
+
+
+def status(request: RunRequest, config: Config, run: RunInfo):
+    with _open(request) as con:
+        result = screening_status(con, config, run.as_of, run.run_id)
+        record_status_history(con, run.run_id, run.as_of, run.extract_hash)
+        return result
+
+
+def report(request: RunRequest, config: Config, run: RunInfo, validation):
+    out_dir = run_reports_dir(request, run)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_json(out_dir / "validation.json", validation_document(run, validation))
+    with _open(request) as con:
+        return write_reports(
+            con,
+            config,
+            run,
+            out_dir,
+            worklists=request.worklists,
+            disclosure=request.disclosure,
+            data_quality=validation.to_dict()["tables"],
+        )
+
+
+def publish(request: RunRequest, run: RunInfo) -> Path:
+    return warehouse.publish(request.warehouse, run.run_id)
+
+
+def run_reports_dir(request: RunRequest, run: RunInfo) -> Path:
+    return Path(request.reports_dir) / run.run_id
+
+
+def validation_document(run: RunInfo, validation) -> dict[str, Any]:
+    """Counts per table and rule, never values: safe to share."""
+    return {"run_id": run.run_id, "extract_hash": run.extract_hash, **validation.to_dict()}
+
+
+def write_manifest(
+    request: RunRequest,
+    config: Config,
+    run: RunInfo,
+    files: ExtractFiles,
+    validation,
+    timings: dict[str, float],
+) -> Path:
+    with warehouse.read_only(request.warehouse) as con:
+        codelists = [
+            dict(zip(("concept", "version", "sha256", "source", "n_codes"), row, strict=True))
+            for row in run_sql(con, "runs/codelist_versions").fetchall()
+        ]
+    document = {
+        "run_id": run.run_id,
+        "as_of": run.as_of,
+        "extract": {
+            "directory": str(files.directory),
+            "extract_id": run.extract_id,
+            "content_hash": run.extract_hash,
+            "extracted_on": run.extracted_on,
+            "formats": files.formats,
+            "warnings": files.warnings,
+        },
+        "package_version": run.package_version,
+        "config_source": config.source,
+        "config": config.raw,
+        "disclosure_control": request.disclosure,
+        "worklists_written": request.worklists,
+        "codelists": codelists,
+        "reconciliation": validation.to_dict()["tables"],
+        "stage_seconds": timings,
+        "warehouse": str(request.warehouse),
+        "started_at": run.started_at,
+        "finished_at": datetime.now(UTC),
+    }
+    path = run_reports_dir(request, run) / "manifest.json"
+    write_json(path, document)
+    return path
+
+
+def write_json(path: Path, document: dict[str, Any]) -> None:
+    path.write_text(json.dumps(document, indent=2, default=_json_default) + "\n", encoding="utf-8")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if is_dataclass(value):
+        return asdict(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+@contextmanager
+def _open(request: RunRequest) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the run's private warehouse file for one stage."""
+    con = warehouse.connect(warehouse.next_path(request.warehouse), MEMORY_LIMIT)
+    try:
+        yield con
+    finally:
+        con.close()
