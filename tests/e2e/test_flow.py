@@ -1,0 +1,134 @@
+"""The Prefect flow in process: reruns, readers during a run, kills mid-run, point in time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from b12risk import warehouse
+from tests.e2e.conftest import AS_OF
+
+pytestmark = pytest.mark.slow
+
+STATUS = "SELECT patient_id, status, cohorts, due_on FROM screening_status ORDER BY patient_id"
+COHORTS = "SELECT patient_id, cohort, rule FROM cohort_membership ORDER BY ALL"
+
+
+def run_flow(extract, tmp_path, **kwargs):
+    from flows.pipeline import pipeline
+
+    return pipeline(
+        extract_dir=str(extract),
+        as_of=kwargs.pop("as_of", AS_OF),
+        warehouse_path=str(tmp_path / "wh.duckdb"),
+        reports_dir=str(tmp_path / "reports"),
+        **kwargs,
+    )
+
+
+def query(path: Path, sql: str, **params):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def test_rerunning_the_same_extract_duplicates_nothing(prefect_harness, sample_extract, tmp_path):
+    first = run_flow(sample_extract, tmp_path)
+    assert first.status == "published"
+    wh = tmp_path / "wh.duckdb"
+    status_1, cohorts_1 = query(wh, STATUS), query(wh, COHORTS)
+    counts_1 = query(wh, "SELECT count(*) FROM patients")
+    second = run_flow(sample_extract, tmp_path)
+    assert second.status == "published" and second.run_id != first.run_id
+    assert query(wh, STATUS) == status_1
+    assert query(wh, COHORTS) == cohorts_1
+    assert query(wh, "SELECT count(*) FROM patients") == counts_1
+    assert query(wh, "SELECT count(*) FROM runs WHERE status = 'published'") == [(2,)]
+    assert query(
+        wh,
+        "SELECT count(*) FROM (SELECT patient_id, as_of FROM screening_status_history "
+        "GROUP BY ALL HAVING count(*) > 1)",
+    ) == [(0,)]
+    assert query(
+        wh,
+        "SELECT count(*) FROM (SELECT source_table, source_row FROM quarantine "
+        "GROUP BY ALL HAVING count(*) > 1)",
+    ) == [(0,)]
+
+
+def test_an_analyst_reading_during_a_run_is_never_blocked(
+    prefect_harness, sample_extract, tmp_path
+):
+    assert run_flow(sample_extract, tmp_path).status == "published"
+    wh = tmp_path / "wh.duckdb"
+    analyst = duckdb.connect(str(wh), read_only=True)
+    try:
+        before = analyst.execute("SELECT run_id FROM runs").fetchall()
+        outcome = run_flow(sample_extract, tmp_path, as_of=AS_OF - timedelta(days=30))
+        assert outcome.status == "published"
+        assert analyst.execute("SELECT run_id FROM runs").fetchall() == before
+    finally:
+        analyst.close()
+    assert len(query(wh, "SELECT run_id FROM runs")) == 2
+
+
+def test_an_earlier_as_of_ignores_later_events(prefect_harness, sample_extract, tmp_path):
+    earlier = AS_OF - timedelta(days=400)
+    assert run_flow(sample_extract, tmp_path, as_of=earlier).status == "published"
+    wh = tmp_path / "wh.duckdb"
+    later = query(
+        wh,
+        "SELECT count(*) FROM cohort_membership WHERE evidence_date > $d OR era_start > $d",
+        d=earlier,
+    )
+    assert later == [(0,)]
+    assert query(wh, "SELECT count(*) FROM concept_events WHERE event_date > $d", d=earlier) == [
+        (0,)
+    ]
+    assert query(
+        wh, "SELECT count(*) FROM screening_status WHERE last_test_on > $d", d=earlier
+    ) == [(0,)]
+
+
+def test_a_run_killed_mid_way_leaves_the_published_warehouse_intact(
+    prefect_harness, sample_extract, tmp_path
+):
+    assert run_flow(sample_extract, tmp_path).status == "published"
+    wh = tmp_path / "wh.duckdb"
+    before = wh.read_bytes()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "b12risk.cli",
+            "run",
+            str(sample_extract),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--warehouse",
+            str(wh),
+            "--reports",
+            str(tmp_path / "reports"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ},
+    )
+    deadline = time.monotonic() + 120
+    while not warehouse.next_path(wh).exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # well inside the load
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert wh.read_bytes() == before
+    assert query(wh, "SELECT count(*) FROM runs") == [(1,)]
+    again = run_flow(sample_extract, tmp_path)
+    assert again.status == "published"
+    assert query(wh, "SELECT count(*) FROM runs WHERE status = 'published'") == [(2,)]
