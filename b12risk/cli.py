@@ -8,7 +8,6 @@ never patient-level values on the terminal).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
 from datetime import date, timedelta
@@ -19,15 +18,6 @@ from b12risk.config import PROJECT_ROOT, ConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 
-# Prefect on embedded defaults, fast and quiet (see ../shared/reference/stack-notes.md).
-PREFECT_DEFAULTS = {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
-    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
-    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_LOGGING_LOG_PRINTS": "false",
-}
 DEMO_SAMPLE = PROJECT_ROOT / "data" / "sample"
 DEMO_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse.duckdb"
 DEMO_REPORTS = PROJECT_ROOT / "reports"
@@ -169,34 +159,13 @@ def cmd_datadict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_pipeline(
-    *,
-    extract: Path,
-    as_of: date | None,
-    warehouse: Path,
-    reports: Path,
-    config: Path | None = None,
-    worklists: bool = False,
-    disclosure: bool = True,
-):
-    """Run the Prefect flow in this process on the embedded defaults."""
-    for key, value in PREFECT_DEFAULTS.items():
-        os.environ.setdefault(key, value)
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
+def run_pipeline(**kwargs):
+    """Run the Prefect flow in this process, showing stage progress."""
     from b12risk.display import progress_display
-    from flows.pipeline import pipeline
+    from flows.run import run_pipeline as run_flow
 
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), progress_display():
-        return pipeline(
-            extract_dir=str(extract),
-            as_of=as_of,
-            warehouse_path=str(warehouse),
-            reports_dir=str(reports),
-            config_path=str(config) if config else None,
-            worklists=worklists,
-            disclosure=disclosure,
-        )
+    with progress_display():
+        return run_flow(**kwargs)
 
 
 def print_outcome(outcome) -> int:

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from b12risk import progress
-from b12risk.cli import run_pipeline
+from flows.run import run_pipeline
 
 
 def rss_peak_mb() -> float:

@@ -1,0 +1,46 @@
+"""Run the pipeline flow in this process on Prefect's embedded defaults (no server to start)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+# Fast and quiet embedded Prefect (../shared/reference/stack-notes.md); a user's own
+# environment settings win.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_LOG_PRINTS": "false",
+}
+for _key, _value in PREFECT_DEFAULTS.items():
+    os.environ.setdefault(_key, _value)
+
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings  # noqa: E402
+
+from flows.pipeline import pipeline  # noqa: E402
+
+
+def run_pipeline(
+    *,
+    extract: Path,
+    as_of: date | None,
+    warehouse: Path,
+    reports: Path,
+    config: Path | None = None,
+    worklists: bool = False,
+    disclosure: bool = True,
+):
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        return pipeline(
+            extract_dir=str(extract),
+            as_of=as_of,
+            warehouse_path=str(warehouse),
+            reports_dir=str(reports),
+            config_path=str(config) if config else None,
+            worklists=worklists,
+            disclosure=disclosure,
+        )
