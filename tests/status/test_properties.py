@@ -112,7 +112,7 @@ def reference_patient(drawn_patient, cohort_intervals) -> reference.Patient:
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @for_all(st.lists(patients(), min_size=1, max_size=6), policies, intervals)
 def test_sql_and_reference_agree(drawn, policy_values, cohort_intervals):
     config = configured(cohort_intervals, **policy_values)
