@@ -185,3 +185,14 @@ def config():
 @pytest.fixture
 def run():
     return run_info()
+
+
+def patients(text: str, run_id: str = RUN_ID) -> list[dict]:
+    """Expand a literal whose column `n` counts identical patients into one row per patient
+    (ids `<row>-<k>`; other columns as given, '-' for missing)."""
+    rows = []
+    for r, row in enumerate(literal(text)):
+        n = int(row.pop("n"))
+        for k in range(n):
+            rows.append(row | {"patient_id": f"R{r}-{k}", "run_id": run_id})
+    return rows
