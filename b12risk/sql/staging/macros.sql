@@ -1,0 +1,40 @@
+-- Text-to-type parsers for staged (all VARCHAR) values. TEMP: they live as long as the
+-- connection, never in the warehouse. Each returns NULL when the text is not a valid value
+-- of the type, so a bad value is a rule failure of its row, never an error of the batch.
+-- DuckDB's casts alone are too lenient ('2023-2-3', '2023/02/03', 'infinity', '1e3', '0x10',
+-- ' 5' all cast), hence the round trips and patterns.
+
+-- text_to_date: a real calendar date written exactly YYYY-MM-DD (2023-02-30 is not one).
+CREATE OR REPLACE TEMP MACRO text_to_date(p_text) AS
+    CASE WHEN length(p_text) = 10 AND CAST(try_cast(p_text AS DATE) AS VARCHAR) = p_text
+         THEN try_cast(p_text AS DATE) END;
+
+-- text_to_integer: an optional minus sign and 1-9 digits (leading zeros allowed: '07').
+-- The canonical form is checked by a cheap round trip first; the pattern only runs on the rest.
+CREATE OR REPLACE TEMP MACRO text_to_integer(p_text) AS
+    CASE WHEN CAST(try_cast(p_text AS INTEGER) AS VARCHAR) = p_text
+         THEN try_cast(p_text AS INTEGER)
+         WHEN regexp_full_match(p_text, '-?[0-9]{1,9}')
+         THEN try_cast(p_text AS INTEGER) END;
+
+-- text_to_double: a finite decimal number: sign, digits, point, exponent (no 'nan', 'inf',
+-- thousands separators or units).
+CREATE OR REPLACE TEMP MACRO text_to_double(p_text) AS
+    CASE WHEN CAST(try_cast(p_text AS INTEGER) AS VARCHAR) = p_text
+         THEN try_cast(p_text AS DOUBLE)
+         WHEN regexp_full_match(p_text, '[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?')
+              AND isfinite(try_cast(p_text AS DOUBLE))
+         THEN try_cast(p_text AS DOUBLE) END;
+
+-- parquet_to_text: a Parquet value as the text a CSV would hold: dates YYYY-MM-DD, a
+-- timestamp at midnight as its date, a whole float as an integer (pandas writes integer
+-- columns with missing values as floats); anything else by DuckDB's cast.
+CREATE OR REPLACE TEMP MACRO parquet_to_text(p_value) AS
+    CASE WHEN typeof(p_value) LIKE 'TIMESTAMP%'
+              AND try_cast(p_value AS TIMESTAMP) = date_trunc('day', try_cast(p_value AS TIMESTAMP))
+         THEN CAST(try_cast(p_value AS DATE) AS VARCHAR)
+         WHEN typeof(p_value) IN ('FLOAT', 'DOUBLE')
+              AND try_cast(p_value AS DOUBLE) = trunc(try_cast(p_value AS DOUBLE))
+              AND abs(try_cast(p_value AS DOUBLE)) < 1e15
+         THEN CAST(try_cast(p_value AS BIGINT) AS VARCHAR)
+         ELSE CAST(p_value AS VARCHAR) END;

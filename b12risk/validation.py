@@ -1,0 +1,270 @@
+"""Rules over the staged extract: typed tables for the rows that pass, quarantine for the rest.
+
+Per table, DuckDB parses the staged text into `parsed_<table>` (typed values, `_unparsed`
+flags, helper columns for the cross-table rules: `b12risk/sql/staging/parse_<table>.sql`).
+The rows stream from DuckDB in Arrow batches into the table's pandera (Polars) model, run
+lazily: every failure of every row in one pass. Only (source_row, rule) pairs leave pandera;
+its failure_case values are dropped unread. The failed rows are written back to DuckDB
+(`validation_failures`), copied with their raw text into `quarantine`, deleted from
+`parsed_<table>`, and the table, stripped of its helper columns, becomes `<table>`.
+
+Order matters: patients first, since an event is loaded only when its patient is
+(`event_patient_unknown`); code formats are checked once per distinct (code_system, code)
+by the codes model before the event tables, which read the verdict as `code_format_ok`.
+
+Logs carry table and rule names and counts only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandera.polars as pa
+import polars as pl
+
+from b12risk.codes import CODE_SYSTEMS
+from b12risk.ingest import STAGING_TABLES, StageResult, drop_staging
+from b12risk.sqlfiles import run_script, run_sql, sql_text
+from schemas.contract import TABLE_NAMES
+from schemas.extract import batch_schema, codes_schema
+from schemas.rules import rule_order, rules_for
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 1_000_000
+
+
+class ReconciliationError(RuntimeError):
+    """Rows read != rows loaded + rows quarantined: a bug, never a property of the data."""
+
+
+@dataclass
+class TableValidation:
+    read: int
+    loaded: int
+    quarantined: int
+    rule_counts: dict[str, int] = field(default_factory=dict)
+    malformed_lines: int = 0  # physical lines held by the malformed_line records
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "loaded": self.loaded,
+            "quarantined": self.quarantined,
+            "rule_counts": dict(self.rule_counts),
+            "malformed_lines": self.malformed_lines,
+        }
+
+
+@dataclass
+class ValidationResult:
+    """Counts per table and rule, never values: safe to log, publish and share."""
+
+    extract_date: date
+    tables: dict[str, TableValidation]
+    warnings: list[str] = field(default_factory=list)
+    reconciled: bool = False
+
+    @property
+    def rule_counts(self) -> dict[str, dict[str, int]]:
+        return {t: dict(v.rule_counts) for t, v in self.tables.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "extract_date": self.extract_date.isoformat(),
+            "tables": {t: v.to_dict() for t, v in self.tables.items()},
+            "rule_counts": self.rule_counts,
+            "warnings": list(self.warnings),
+            "reconciled": self.reconciled,
+        }
+
+
+def validate_extract(
+    con: duckdb.DuckDBPyConnection,
+    stage: StageResult,
+    run_id: str,
+    extract_hash: str,
+    extract_date: date,
+) -> ValidationResult:
+    """Check every staged row against its table's rules; load the good, quarantine the bad.
+
+    Leaves the five typed tables and this run's quarantine rows; drops every staging table.
+    Raises ReconciliationError if read != loaded + quarantined for any table (a bug).
+    """
+    run_script(con, "staging/macros")
+    run_sql(con, "staging/create_quarantine")
+    run_sql(con, "staging/create_failures")
+    check_code_formats(con)
+    for table in TABLE_NAMES:
+        run_sql(con, f"staging/parse_{table}")
+        failed = check_rows(con, table, extract_date)
+        log.info("checked %s: %d rows broke at least one rule", table, failed)
+        if table == "patients":
+            run_sql(con, "staging/loaded_patients")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        run_sql(con, "staging/quarantine_forget_extract", extract_hash=extract_hash)
+        for table in TABLE_NAMES:
+            run_sql(
+                con,
+                "staging/quarantine_failures",
+                run_id=run_id,
+                extract_hash=extract_hash,
+                source_table=table,
+                staging_table=STAGING_TABLES[table],
+            )
+        run_sql(con, "staging/quarantine_rejects", run_id=run_id, extract_hash=extract_hash)
+        run_script(con, "staging/finalize_tables")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    result = _result(con, stage, run_id, extract_hash, extract_date)
+    drop_staging(con)
+    _reconcile(result)
+    return result
+
+
+def check_code_formats(con: duckdb.DuckDBPyConnection) -> int:
+    """Run the codes model over the distinct (code_system, code) pairs of the event tables;
+    write the failing pairs to code_format_failures. Returns how many pairs failed."""
+    codes = pl.from_arrow(
+        con.sql(
+            sql_text("staging/distinct_codes"), params={"code_systems": list(CODE_SYSTEMS)}
+        ).to_arrow_table()
+    )
+    failing = _failing_rows(codes_schema(), codes).select("index").unique()
+    frame = (
+        codes.with_row_index("index")
+        .with_columns(pl.col("index").cast(pl.Int64))
+        .join(failing, on="index", how="semi")
+        .select("code_system", "code")
+    )
+    con.register("code_failure_frame", frame.to_arrow())
+    try:
+        run_sql(con, "staging/code_format_failures")
+    finally:
+        con.unregister("code_failure_frame")
+    log.info("checked %d distinct codes: %d have a wrong format", codes.height, frame.height)
+    return frame.height
+
+
+def check_rows(con: duckdb.DuckDBPyConnection, table: str, extract_date: date) -> int:
+    """Stream parsed_<table> through its model; append failed rows to validation_failures."""
+    schema = batch_schema(table, extract_date)
+    names = pl.Series("rule", [r.name for r in rules_for(table)], dtype=pl.String)
+    stream = con.cursor()  # a second connection: the stream stays open while failures are written
+    try:
+        reader = stream.sql(
+            sql_text("staging/batch_rows"), params={"table_name": f"parsed_{table}"}
+        ).to_arrow_reader(BATCH_ROWS)
+        failed = _check_batches(con, table, schema, names, reader)
+    finally:
+        stream.close()
+    return failed
+
+
+def _check_batches(con, table: str, schema, names: pl.Series, reader) -> int:
+    failed = 0
+    for batch in reader:
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        failing = _failing_rows(schema, frame)
+        if failing.is_empty():
+            continue
+        rows = _rules_per_row(failing, frame.get_column("source_row"), names)
+        failed += rows.height
+        _append_failures(con, table, rows)
+    return failed
+
+
+def _failing_rows(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> pl.DataFrame:
+    """(index, check_number) of every failed row check; failure values are never kept."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        structural = cases.filter(pl.col("index").is_null())
+        if structural.height:
+            checks = sorted(set(structural.get_column("check").cast(pl.String).to_list()))
+            raise RuntimeError(
+                f"validation batch does not match the model {schema.name}: {checks}"
+            ) from None
+        return cases.select(pl.col("index").cast(pl.Int64), pl.col("check_number").cast(pl.Int64))
+    return pl.DataFrame(schema={"index": pl.Int64, "check_number": pl.Int64})
+
+
+def _rules_per_row(failing: pl.DataFrame, source_rows: pl.Series, names: pl.Series) -> pl.DataFrame:
+    """One row per failed source_row with the list of its rules in registry order."""
+    failing = failing.unique().sort("index", "check_number")
+    per_row = (
+        failing.with_columns(rule=names.gather(failing.get_column("check_number")))
+        .group_by("index", maintain_order=True)
+        .agg(pl.col("rule"))
+    )
+    return pl.DataFrame(
+        {
+            "source_row": source_rows.gather(per_row.get_column("index")),
+            "rules": per_row.get_column("rule"),
+        }
+    )
+
+
+def _append_failures(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
+    con.register("failure_frame", rows.to_arrow())
+    try:
+        run_sql(con, "staging/append_failures", source_table=table)
+    finally:
+        con.unregister("failure_frame")
+
+
+def _result(
+    con: duckdb.DuckDBPyConnection,
+    stage: StageResult,
+    run_id: str,
+    extract_hash: str,
+    extract_date: date,
+) -> ValidationResult:
+    loaded = dict(run_sql(con, "staging/table_counts").fetchall())
+    quarantined: dict[str, int] = {}
+    rule_counts: dict[str, dict[str, int]] = {t: {} for t in TABLE_NAMES}
+    for table, rule, n in run_sql(
+        con, "staging/quarantine_counts", run_id=run_id, extract_hash=extract_hash
+    ).fetchall():
+        if rule is None:
+            quarantined[table] = n
+        else:
+            rule_counts[table][rule] = n
+    tables = {}
+    for table in TABLE_NAMES:
+        staged = stage.tables[table]
+        staged_rows = run_sql(
+            con, "staging/count_rows", table_name=STAGING_TABLES[table]
+        ).fetchall()[0][0]
+        tables[table] = TableValidation(
+            read=staged_rows + staged.rejected,
+            loaded=loaded[table],
+            quarantined=quarantined.get(table, 0),
+            rule_counts=dict(sorted(rule_counts[table].items(), key=lambda kv: rule_order(kv[0]))),
+            malformed_lines=staged.rejected_lines,
+        )
+    for table, v in tables.items():
+        log.info(
+            "validated %s: read %d, loaded %d, quarantined %d",
+            table,
+            v.read,
+            v.loaded,
+            v.quarantined,
+        )
+    return ValidationResult(extract_date, tables, list(stage.warnings))
+
+
+def _reconcile(result: ValidationResult) -> None:
+    broken = [t for t, v in result.tables.items() if v.read != v.loaded + v.quarantined]
+    if broken:
+        raise ReconciliationError(f"read != loaded + quarantined for {', '.join(broken)}")
+    result.reconciled = True

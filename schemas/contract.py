@@ -1,0 +1,281 @@
+"""Extract contract v1: the five tables, their columns, the manifest and the refusals.
+
+Plain data, no behaviour: `schemas.rules` holds the row rules over these columns,
+`schemas.extract` turns both into pandera models, `b12risk.ingest` enforces the structural
+part (files, headers, identifying column names) and `b12risk.datadict` renders it all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from b12risk.codes import CODE_SYSTEMS
+
+CONTRACT_VERSION = "v1"
+FORMATS = (".csv", ".csv.gz", ".parquet")
+MANIFEST_FILE = "manifest.json"
+PATIENT_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
+SEXES = ("F", "M", "I", "U")
+EARLIEST_BIRTH_YEAR = 1900
+DAYS_SUPPLY_MAX = 365
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of an extract table, as loaded into the warehouse."""
+
+    name: str
+    sql_type: str  # the warehouse type: VARCHAR, INTEGER, DATE or DOUBLE
+    required: bool  # a value must be present in every row
+    description: str
+    optional_column: bool = False  # the file may lack the column altogether
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    description: str
+    columns: tuple[ColumnSpec, ...]
+    event_date: str | None = None  # the date column of an event table
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        """Columns the file must have (a header without one of them is refused)."""
+        return tuple(c.name for c in self.columns if not c.optional_column)
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+
+_PATIENT_ID = ColumnSpec(
+    "patient_id",
+    "VARCHAR",
+    True,
+    "Pseudonymous patient token: 1-64 characters of A-Z, a-z, 0-9, '_' and '-'. "
+    "Never a name, NHS number or any other identifier.",
+)
+_CODE_SYSTEM = ColumnSpec(
+    "code_system",
+    "VARCHAR",
+    True,
+    "The terminology of `code`, written exactly as one of: " + ", ".join(CODE_SYSTEMS) + ".",
+)
+_CODE = ColumnSpec(
+    "code",
+    "VARCHAR",
+    True,
+    "The code in `code_system`, in that system's format (see the code formats below).",
+)
+
+
+def _event_date(name: str, what: str) -> ColumnSpec:
+    return ColumnSpec(
+        name,
+        "DATE",
+        True,
+        f"Date {what} (YYYY-MM-DD): a real calendar date, not before the patient's year of "
+        "birth and not after the extract date.",
+    )
+
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        TableSpec(
+            "patients",
+            "One row per patient in the extract.",
+            (
+                _PATIENT_ID,
+                ColumnSpec(
+                    "year_of_birth",
+                    "INTEGER",
+                    True,
+                    f"Year of birth, {EARLIEST_BIRTH_YEAR} to the extract year.",
+                ),
+                ColumnSpec(
+                    "month_of_birth",
+                    "INTEGER",
+                    False,
+                    "Month of birth 1-12; may be missing (the age calculation then assumes a "
+                    "configured month).",
+                ),
+                ColumnSpec("sex", "VARCHAR", True, "F, M, I (indeterminate) or U (unknown)."),
+                ColumnSpec("practice_id", "VARCHAR", True, "The patient's practice (any token)."),
+                ColumnSpec(
+                    "registered_on", "DATE", False, "Date registered with the practice, if known."
+                ),
+                ColumnSpec(
+                    "deregistered_on", "DATE", False, "Date the registration ended, if it has."
+                ),
+                ColumnSpec("died_on", "DATE", False, "Date of death, if the patient has died."),
+            ),
+        ),
+        TableSpec(
+            "diagnoses",
+            "Coded diagnoses, conditions and findings.",
+            (_PATIENT_ID, _CODE_SYSTEM, _CODE, _event_date("recorded_on", "the code was recorded")),
+            event_date="recorded_on",
+        ),
+        TableSpec(
+            "prescriptions",
+            "Issued prescriptions.",
+            (
+                _PATIENT_ID,
+                _CODE_SYSTEM,
+                _CODE,
+                _event_date("issued_on", "the prescription was issued"),
+                ColumnSpec(
+                    "days_supply",
+                    "INTEGER",
+                    False,
+                    f"Days the issue covers, 1-{DAYS_SUPPLY_MAX}; may be missing (a configured "
+                    "default then applies).",
+                ),
+                ColumnSpec(
+                    "daily_dose_mg",
+                    "DOUBLE",
+                    False,
+                    "Daily dose in mg, greater than 0; may be missing. The file may omit the "
+                    "column: the warehouse column is then empty.",
+                    optional_column=True,
+                ),
+            ),
+            event_date="issued_on",
+        ),
+        TableSpec(
+            "lab_results",
+            "Laboratory test results.",
+            (
+                _PATIENT_ID,
+                _CODE_SYSTEM,
+                _CODE,
+                _event_date("taken_on", "the sample was taken"),
+                ColumnSpec(
+                    "value",
+                    "DOUBLE",
+                    False,
+                    "The numeric result, 0 or more; may be missing (a test without a number).",
+                ),
+                ColumnSpec("unit", "VARCHAR", False, "Unit of `value` as the laboratory wrote it."),
+            ),
+            event_date="taken_on",
+        ),
+        TableSpec(
+            "procedures",
+            "Procedures and operations.",
+            (_PATIENT_ID, _CODE_SYSTEM, _CODE, _event_date("performed_on", "of the procedure")),
+            event_date="performed_on",
+        ),
+    )
+}
+
+TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+EVENT_TABLES: tuple[str, ...] = tuple(t for t in TABLES if TABLES[t].event_date)
+
+MANIFEST_FIELDS: dict[str, str] = {
+    "extract_id": "The supplier's identifier of this extract (text).",
+    "source": "Who or what produced the extract (text).",
+    "extracted_on": "The date the extract was taken (YYYY-MM-DD). Events may not be later; "
+    "without it the run date is used.",
+}
+
+
+@dataclass(frozen=True)
+class IdentifyingName:
+    """A kind of column name that identifies a person: such a column refuses the extract."""
+
+    label: str
+    pattern: str  # searched in the normalised column name (see `normalise_column_name`)
+
+
+# Searched in the lower-cased name with every run of other characters turned into "_", each
+# pattern bounded by the start, the end or "_" (so `postcode`, `Post Code`, `PostCode` and
+# `patient_postcode` all match; `practice_id`, `year_of_birth` and `drug_name` do not: a bare
+# "name" or "text" identifies only as the whole column name).
+IDENTIFYING_NAMES: tuple[IdentifyingName, ...] = (
+    IdentifyingName(
+        "name",
+        r"^names?$|(first|last|given|family|middle|maiden|full|fore|sur|nick|patient|person"
+        r"|client|subject|member)_?names?",
+    ),
+    IdentifyingName("email", r"e_?mail(_?address)?"),
+    IdentifyingName("address", r"(home_?|street_?|postal_?)?address(_?line_?\d*)?|addr|street"),
+    IdentifyingName("postcode", r"post_?codes?|postal_?codes?|zip(_?codes?)?"),
+    IdentifyingName("NHS number", r"nhs_?(number|no|num|id)|nhsno"),
+    IdentifyingName("social security number", r"ssn|social_?security(_?(number|no|num))?"),
+    IdentifyingName(
+        "insurance number",
+        r"(insurance|medicare|medicaid|member|policy)_?(number|no|num|id)|medicare|medicaid",
+    ),
+    IdentifyingName(
+        "date of birth", r"date_?of_?birth|dob|birth_?date(_?time)?|birthdate|day_?of_?birth"
+    ),
+    IdentifyingName("phone number", r"(tele)?phone(_?(number|no))?|mobile|tel_?(no|number)|fax"),
+    IdentifyingName(
+        "free text",
+        r"^text$|(free|clinical|result|note|entry)_?text|notes?|comments?|narrative|remarks?",
+    ),
+)
+
+_IDENTIFYING = tuple(
+    (n.label, re.compile(rf"(?:^|_)(?:{n.pattern})(?:_|$)")) for n in IDENTIFYING_NAMES
+)
+
+
+def normalise_column_name(name: str) -> str:
+    """Lower case, every run of characters other than a-z and 0-9 as one '_', trimmed."""
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+
+
+def identifying_label(column: str) -> str | None:
+    """The kind of personal identifier a column name announces, or None."""
+    norm = normalise_column_name(column)
+    for label, pattern in _IDENTIFYING:
+        if pattern.search(norm):
+            return label
+    return None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A structural problem that refuses the whole extract before anything is written."""
+
+    name: str
+    description: str
+
+
+REFUSALS: tuple[Refusal, ...] = (
+    Refusal("folder_missing", "The extract folder does not exist or is not a folder."),
+    Refusal("file_missing", "One of the five tables has no file (.csv, .csv.gz or .parquet)."),
+    Refusal("file_ambiguous", "A table has two files (e.g. patients.csv and patients.parquet)."),
+    Refusal("file_unreadable", "A file cannot be opened or read."),
+    Refusal("file_empty", "A file has zero bytes."),
+    Refusal(
+        "file_undecodable",
+        "A file cannot be decoded at all: not gzip (for .csv.gz), not Parquet (for .parquet), "
+        "or a CSV header that is not UTF-8 text.",
+    ),
+    Refusal("column_missing", "A required column is missing from a file's header."),
+    Refusal("column_duplicated", "A column name appears twice in a file's header."),
+    Refusal("column_reserved", "A column is named source_row or file_row_number (the loader's)."),
+    Refusal(
+        "column_identifying",
+        "A column's name identifies a person: "
+        + ", ".join(n.label for n in IDENTIFYING_NAMES)
+        + ". Remove the column; the extract must be pseudonymised.",
+    ),
+    Refusal(
+        "manifest_malformed",
+        "manifest.json is not a JSON object, or extract_id/source are not text, or "
+        "extracted_on is not a YYYY-MM-DD date.",
+    ),
+    Refusal(
+        "file_corrupt",
+        "A file turns out to be unreadable while it is loaded (e.g. a truncated gzip stream).",
+    ),
+)
