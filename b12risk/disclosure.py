@@ -236,9 +236,11 @@ def _protect(values: np.ndarray, identities: list[np.ndarray], suppress_max: int
     """Which cells to hide: primary (1..suppress_max) plus secondary (see the module notes)."""
     with np.errstate(invalid="ignore"):
         hidden = (values >= 1) & (values <= suppress_max)
+    groups = [_Group.of([identities[k] for k in g]) for g in _connected(identities, values.size)]
     while True:
         _close_by_subtraction(values, hidden, identities)
-        if not _close_by_elimination(values, hidden, identities):
+        added = [group.close_by_elimination(values, hidden) for group in groups]
+        if not any(added):
             return hidden
 
 
@@ -254,47 +256,66 @@ def _close_by_subtraction(values: np.ndarray, hidden: np.ndarray, identities: li
                     changed = True
 
 
-def _close_by_elimination(values: np.ndarray, hidden: np.ndarray, identities: list) -> bool:
-    """Hide one more cell in every connected group where a hidden cell is still recoverable."""
-    added = False
-    for group in _connected(identities, values.size):
-        cells = np.unique(np.concatenate([identities[k] for k in group]))
-        secret = cells[hidden[cells]]
-        if len(secret) == 0:
-            continue
-        matrix = _identity_matrix([identities[k] for k in group], cells)
-        on_secret = matrix[:, np.searchsorted(cells, secret)]
+@dataclass
+class _Group:
+    """Identities that share cells, as a matrix over the group's cells (+1 total, -1 parts)."""
+
+    cells: np.ndarray
+    matrix: np.ndarray
+    checked_at: int = -1  # number of hidden cells when last found safe (hidden only grows)
+
+    @classmethod
+    def of(cls, identities: list[np.ndarray]) -> _Group:
+        cells = np.unique(np.concatenate(identities))
+        return cls(cells, _identity_matrix(identities, cells))
+
+    def close_by_elimination(self, values: np.ndarray, hidden: np.ndarray) -> bool:
+        """Hide one more cell if a hidden cell of the group is still recoverable."""
+        is_hidden = hidden[self.cells]
+        n_hidden = int(is_hidden.sum())
+        if n_hidden == 0 or n_hidden == self.checked_at:
+            return False
+        on_secret = self.matrix[:, is_hidden]
         touching = np.abs(on_secret).sum(axis=1) > 0
-        matrix, on_secret = matrix[touching], on_secret[touching]
-        isolating = _isolating_combination(on_secret)
-        if isolating is None:
-            continue
-        combination = isolating @ matrix  # read over every cell of the group
-        involved = cells[(np.abs(combination) > 1e-6) & ~hidden[cells]]
-        if len(involved) == 0:  # the cell is forced to 0 by the identities: nothing to protect
-            continue
-        hidden[_smallest_published(values, hidden, involved)] = True
-        added = True
-    return added
+        isolating = _isolating_combination(on_secret[touching])
+        if isolating is not None:
+            combination = isolating @ self.matrix[touching]  # read over every cell of the group
+            involved = self.cells[(np.abs(combination) > 1e-6) & ~is_hidden]
+            if len(involved):  # (none: the identities force the cell to 0, nothing to protect)
+                hidden[_smallest_published(values, hidden, involved)] = True
+                return True
+        self.checked_at = n_hidden
+        return False
 
 
 def _isolating_combination(matrix: np.ndarray) -> np.ndarray | None:
     """Weights y with y @ matrix = e_k for the first unknown k that the system matrix @ x = b
     fixes, or None when no unknown is fixed.
 
-    x_k is fixed exactly when e_k lies in the row space of the matrix: its projection onto that
-    space, computed from the eigen-decomposition of matrix @ matrix.T, has length 1."""
-    if matrix.shape[0] == 0:
+    x_k is fixed exactly when e_k lies in the row space of the matrix, i.e. when its projection
+    onto that space has length 1. The space comes from the eigen-decomposition of the smaller
+    Gram matrix (rows x rows or unknowns x unknowns)."""
+    n_rows, n_unknowns = matrix.shape
+    if n_rows == 0:
         return None
-    eigenvalues, vectors = np.linalg.eigh(matrix @ matrix.T)
+    if n_rows <= n_unknowns:
+        eigenvalues, vectors = np.linalg.eigh(matrix @ matrix.T)
+        keep = eigenvalues > eigenvalues.max() * 1e-10
+        eigenvalues, vectors = eigenvalues[keep], vectors[:, keep]
+        coords = vectors.T @ matrix  # row-space coordinates of each unit vector, scaled
+        projection = (coords**2 / eigenvalues[:, None]).sum(axis=0)
+        fixed = np.flatnonzero(projection > 1 - 1e-6)
+        if len(fixed) == 0:
+            return None
+        return vectors @ (coords[:, fixed[0]] / eigenvalues)
+    eigenvalues, vectors = np.linalg.eigh(matrix.T @ matrix)
     keep = eigenvalues > eigenvalues.max() * 1e-10
     eigenvalues, vectors = eigenvalues[keep], vectors[:, keep]
-    coords = vectors.T @ matrix
-    projection = (coords**2 / eigenvalues[:, None]).sum(axis=0)
+    projection = (vectors**2).sum(axis=1)  # vectors span the row space
     fixed = np.flatnonzero(projection > 1 - 1e-6)
     if len(fixed) == 0:
         return None
-    return vectors @ (coords[:, fixed[0]] / eigenvalues)
+    return matrix @ (vectors @ (vectors[fixed[0]] / eigenvalues))
 
 
 def _identity_matrix(identities: list[np.ndarray], cells: np.ndarray) -> np.ndarray:
