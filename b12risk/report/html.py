@@ -69,7 +69,8 @@ class ReportContent:
     summary: pd.DataFrame
     changes: GapChanges
     quality: pd.DataFrame | None
-    population: tuple[str, int | None] | None
+    population: int | None  # published size of the population checked (None: suppressed)
+    population_recorded: bool
     codelists: Sequence[tuple[Any, ...]] | None
     charts: dict[str, str] = field(default_factory=dict)
     practice_positions: dict[str, str] = field(default_factory=dict)
@@ -131,9 +132,12 @@ def _headline(c: ReportContent) -> str:
         "result was low and who has not been treated since. People already on B12 treatment are "
         "counted as at risk but never as a gap.</p>"
     )
-    if c.population is not None:
-        label, n = c.population
-        intro += f"<p>The population checked: {fmt_count(n)} people ({escape(str(label))}).</p>"
+    if c.population_recorded:
+        intro += (
+            f"<p>Population checked: {fmt_count(c.population)} people aged "
+            f"{escape(str(c.config.population.get('min_age')))} and over; the numbers below are "
+            "those of them in at least one risk group.</p>"
+        )
     cells = "".join(
         f'<div><span class="value">{escape(v)}</span>{escape(k)}</div>' for k, v in boxes
     )

@@ -76,6 +76,7 @@ def write_reports(
     policy = DisclosurePolicy.from_settings(config.disclosure, enabled=disclosure)
     summary = gap_summary(con, config, run, policy)
     changes = gap_changes(con, run.run_id, policy)
+    population_recorded, population = population_size(con, policy)
     content = ReportContent(
         run_id=run.run_id,
         as_of=run.as_of,
@@ -85,7 +86,8 @@ def write_reports(
         summary=summary,
         changes=changes,
         quality=quality_counts(con, run.run_id, policy, data_quality),
-        population=population_size(con, policy),
+        population=population,
+        population_recorded=population_recorded,
         codelists=codelist_versions(con),
         charts=draw_charts(summary),
         practice_positions=practice_positions(summary),
@@ -198,15 +200,14 @@ def practice_positions(summary: pd.DataFrame) -> dict[str, str]:
 
 
 def population_size(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy):
-    """(label, published count) of the first attrition step, or None when not recorded."""
+    """(recorded?, published size) of the population: the first step of cohort_attrition."""
     if not table_exists(con, "cohort_attrition"):
-        return None
+        return False, None
     rows = run_sql(con, "reports/population_size").fetchall()
     if not rows:
-        return None
-    label, n = rows[0]
-    published = suppress(pd.DataFrame({"n": [n]}), ["n"], policy=policy)
-    return label, _plain(published["n"].iloc[0])
+        return False, None
+    published = suppress(pd.DataFrame({"n": [rows[0][0]]}), ["n"], policy=policy)
+    return True, _plain(published["n"].iloc[0])
 
 
 def codelist_versions(con: duckdb.DuckDBPyConnection):

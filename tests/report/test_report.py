@@ -211,6 +211,7 @@ def test_the_report_is_one_page_with_its_sections_tables_and_charts(published):
     assert "first run" not in text
     assert "Adults aged 75 and over" in text and "Wilson" in text
     assert "metformin" in text and "abc123" in text  # codelist version in the method notes
+    assert "Population checked: 1,235 people" in text  # 1,234 in cohort_attrition, rounded
 
 
 def test_the_report_loads_nothing_from_anywhere(published):
@@ -322,5 +323,6 @@ def test_a_first_run_report_says_there_is_nothing_to_compare(tmp_path, con):
     text = result.report_html.read_text(encoding="utf-8")
     assert "This is the first run" in text
     assert "Counts were not recorded for this run." in text
+    assert "Population checked" not in text  # no cohort_attrition table
     assert "| change since the previous run | first run |" in result.summary_markdown
     assert result.headline["previous_run_id"] is None

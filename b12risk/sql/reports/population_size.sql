@@ -1,2 +1,2 @@
 -- population_size: the first attrition step (the whole eligible population) of this run.
-SELECT label, n_patients FROM cohort_attrition ORDER BY step LIMIT 1;
+SELECT n_patients FROM cohort_attrition ORDER BY step LIMIT 1;
