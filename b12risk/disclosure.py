@@ -79,9 +79,9 @@ class DisclosurePolicy:
         if not self.enabled:
             return NOT_FOR_RELEASE
         return (
-            f"counts from 1 to {self.suppress_max} suppressed, with further cells suppressed "
-            f"where a suppressed count could be worked out from totals; other counts rounded to "
-            f"the nearest {self.round_to}; rates computed from the rounded counts"
+            f"counts from 1 to {self.suppress_max} suppressed, and further counts suppressed "
+            "wherever a suppressed count could otherwise be worked out from totals; other counts "
+            f"rounded to the nearest {self.round_to}; rates computed from the rounded counts"
         )
 
     def release_note(self) -> str:
