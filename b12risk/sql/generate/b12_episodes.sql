@@ -9,11 +9,11 @@ WITH deficient AS (
     GROUP BY pidx
 )
 SELECT d.pidx, t.trait_no, 2 AS stage, 1.0 AS p_trait,
-       gen_u($seed, d.pidx, t.trait_no, 20) AS u_trait,
+       gen_u($seed::BIGINT, d.pidx, t.trait_no, 20) AS u_trait,
        d.first_deficient_on AS episode_start,
-       CASE WHEN gen_u($seed, d.pidx, t.trait_no, 21) < t.p_ongoing THEN p.window_end
+       CASE WHEN gen_u($seed::BIGINT, d.pidx, t.trait_no, 21) < t.p_ongoing THEN p.window_end
             ELSE least(p.window_end, d.first_deficient_on
-                 + gen_episode_days($seed, d.pidx, t.trait_no, t.duration_median_days,
+                 + gen_episode_days($seed::BIGINT, d.pidx, t.trait_no, t.duration_median_days,
                                     t.duration_sigma))
        END AS episode_end
 FROM deficient AS d

@@ -16,19 +16,19 @@ WITH profile AS (
     GROUP BY p.pidx, p.age, p.window_start, p.window_end
 ),
 tested AS (
-    SELECT f.*, 1 + gen_int($seed, f.pidx, 0, 41, 3) AS n_tests,
-           floor(2190 * pow(gen_u($seed, f.pidx, 0, 42), 1.6))::INTEGER AS latest_days_back,
-           gen_z($seed, f.pidx, 0, 43) AS z_level
+    SELECT f.*, 1 + gen_int($seed::BIGINT, f.pidx, 0, 41, 3) AS n_tests,
+           floor(2190 * pow(gen_u($seed::BIGINT, f.pidx, 0, 42), 1.6))::INTEGER AS latest_days_back,
+           gen_z($seed::BIGINT, f.pidx, 0, 43) AS z_level
     FROM profile AS f
     CROSS JOIN (SELECT * FROM gen_traits WHERE trait = 'b12_testing') AS b
-    WHERE gen_u($seed, f.pidx, 0, 40) < least(0.95, f.boost + CASE
+    WHERE gen_u($seed::BIGINT, f.pidx, 0, 40) < least(0.95, f.boost + CASE
         WHEN f.age < 16 THEN b.p_0_15 WHEN f.age < 40 THEN b.p_16_39
         WHEN f.age < 65 THEN b.p_40_64 ELSE b.p_65_plus END)
 ),
 tests AS (
     SELECT t.pidx, s.k AS test_no, t.level_factor, t.z_level,
            t.window_end - t.latest_days_back
-               - s.k * (240 + gen_int($seed, t.pidx, s.k, 44, 500))::INTEGER AS taken_on,
+               - s.k * (240 + gen_int($seed::BIGINT, t.pidx, s.k, 44, 500))::INTEGER AS taken_on,
            t.window_start
     FROM tested AS t
     JOIN gen_seq AS s ON s.k < t.n_tests
@@ -36,10 +36,10 @@ tests AS (
 measured AS (
     SELECT t.pidx, t.test_no, t.level_factor, l.lab, l.code_system, l.code, t.taken_on,
            l.median * t.level_factor
-               * exp(l.sigma * t.z_level + 0.12 * gen_z($seed, t.pidx, t.test_no, 45))
+               * exp(l.sigma * t.z_level + 0.12 * gen_z($seed::BIGINT, t.pidx, t.test_no, 45))
                AS level
     FROM tests AS t
-    JOIN gen_b12_lab_slots AS b ON b.slot = gen_int($seed, t.pidx, t.test_no, 46, 1000)
+    JOIN gen_b12_lab_slots AS b ON b.slot = gen_int($seed::BIGINT, t.pidx, t.test_no, 46, 1000)
     JOIN gen_labs AS l ON l.lab = b.lab
     WHERE t.taken_on >= t.window_start
 ),
@@ -50,16 +50,16 @@ with_mma AS (
     FROM measured
     UNION ALL
     SELECT m.pidx, m.test_no * 2 + 1, l.lab, l.code_system, l.code, m.taken_on,
-           l.median * exp(l.sigma * gen_z($seed, m.pidx, m.test_no, 47)) * 0.6 / m.level_factor,
+           l.median * exp(l.sigma * gen_z($seed::BIGINT, m.pidx, m.test_no, 47)) * 0.6 / m.level_factor,
            false
     FROM measured AS m
     JOIN gen_labs AS l ON l.lab = 'mma'
-    WHERE gen_u($seed, m.pidx, m.test_no, 48) < 1.0 / 12
+    WHERE gen_u($seed::BIGINT, m.pidx, m.test_no, 48) < 1.0 / 12
 )
 SELECT w.pidx, w.test_no, w.lab, w.code_system, w.code, w.taken_on, w.deficient,
-       CASE WHEN gen_u($seed, w.pidx, w.test_no, 49) >= 0.01
+       CASE WHEN gen_u($seed::BIGINT, w.pidx, w.test_no, 49) >= 0.01
             THEN round(w.level * u.factor, u.decimals) END AS value,
        u.unit
 FROM with_mma AS w
 JOIN gen_lab_unit_slots AS u
-  ON u.lab = w.lab AND u.slot = gen_int($seed, w.pidx, w.test_no, 50, 1000);
+  ON u.lab = w.lab AND u.slot = gen_int($seed::BIGINT, w.pidx, w.test_no, 50, 1000);

@@ -12,21 +12,21 @@ WITH chances AS (
            t.stop_window_days,
            CASE WHEN p.age < 16 THEN t.p_0_15 WHEN p.age < 40 THEN t.p_16_39
                 WHEN p.age < 65 THEN t.p_40_64 ELSE t.p_65_plus END AS p_trait,
-           gen_u($seed, p.pidx, t.trait_no, 20) AS u_trait
+           gen_u($seed::BIGINT, p.pidx, t.trait_no, 20) AS u_trait
     FROM gen_patients AS p
     CROSS JOIN gen_traits AS t
     WHERE t.trait NOT IN ('b12_testing', 'b12_deficient')
 ),
 chosen AS (
     SELECT *,
-           CASE WHEN gen_u($seed, pidx, trait_no, 21) < p_ongoing THEN window_end
-                ELSE window_end - gen_int($seed, pidx, trait_no, 22, stop_window_days + 1)::INTEGER
+           CASE WHEN gen_u($seed::BIGINT, pidx, trait_no, 21) < p_ongoing THEN window_end
+                ELSE window_end - gen_int($seed::BIGINT, pidx, trait_no, 22, stop_window_days + 1)::INTEGER
            END AS episode_end
     FROM chances
     WHERE u_trait < p_trait
 )
 SELECT pidx, trait_no, 1 AS stage, p_trait, u_trait,
-       greatest(episode_end - gen_episode_days($seed, pidx, trait_no, duration_median_days,
+       greatest(episode_end - gen_episode_days($seed::BIGINT, pidx, trait_no, duration_median_days,
                                                duration_sigma),
                 window_start, (birth_date + to_years(onset_min_age))::DATE) AS episode_start,
        episode_end

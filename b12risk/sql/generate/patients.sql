@@ -5,14 +5,14 @@
 CREATE OR REPLACE TABLE gen_patients AS
 WITH draws AS (
     SELECT i AS pidx,
-           gen_u($seed, i, 0, 1) AS u_age,
-           gen_u($seed, i, 0, 2) AS u_age_in_band,
-           gen_u($seed, i, 0, 3) AS u_birthday,
-           gen_u($seed, i, 0, 4) AS u_sex,
-           gen_u($seed, i, 0, 5) AS u_practice,
-           gen_u($seed, i, 0, 6) AS u_registered,
-           gen_u($seed, i, 0, 7) AS u_death,
-           gen_u($seed, i, 0, 8) AS u_deregistered
+           gen_u($seed::BIGINT, i, 0, 1) AS u_age,
+           gen_u($seed::BIGINT, i, 0, 2) AS u_age_in_band,
+           gen_u($seed::BIGINT, i, 0, 3) AS u_birthday,
+           gen_u($seed::BIGINT, i, 0, 4) AS u_sex,
+           gen_u($seed::BIGINT, i, 0, 5) AS u_practice,
+           gen_u($seed::BIGINT, i, 0, 6) AS u_registered,
+           gen_u($seed::BIGINT, i, 0, 7) AS u_death,
+           gen_u($seed::BIGINT, i, 0, 8) AS u_deregistered
     FROM range($patients) AS t(i)
 ),
 aged AS (
@@ -28,7 +28,7 @@ born AS (
 ),
 registered AS (
     SELECT *,
-           CASE WHEN gen_u($seed, pidx, 0, 9) < 0.01 THEN NULL
+           CASE WHEN gen_u($seed::BIGINT, pidx, 0, 9) < 0.01 THEN NULL
                 ELSE greatest(birth_date,
                               $as_of::DATE - floor(-ln(u_registered) * 5000)::INTEGER)
            END AS registered_on,
@@ -39,19 +39,19 @@ ended AS (
     -- death and deregistration fall after registration (or birth) and on/before the extract
     SELECT *,
            CASE WHEN u_death < p_death
-                THEN $as_of::DATE - floor(gen_u($seed, pidx, 0, 10)
+                THEN $as_of::DATE - floor(gen_u($seed::BIGINT, pidx, 0, 10)
                      * least(1825, $as_of::DATE - coalesce(registered_on, birth_date)))::INTEGER
            END AS died_on,
            CASE WHEN u_death >= p_death AND u_deregistered < 0.03
-                THEN $as_of::DATE - floor(gen_u($seed, pidx, 0, 11)
+                THEN $as_of::DATE - floor(gen_u($seed::BIGINT, pidx, 0, 11)
                      * least(3650, $as_of::DATE - coalesce(registered_on, birth_date)))::INTEGER
            END AS deregistered_on
     FROM registered
 )
 SELECT pidx,
-       gen_token($seed, pidx) AS patient_id,
+       gen_token($seed::BIGINT, pidx) AS patient_id,
        year(birth_date)::INTEGER AS year_of_birth,
-       CASE WHEN gen_u($seed, pidx, 0, 12) < 0.02 THEN NULL
+       CASE WHEN gen_u($seed::BIGINT, pidx, 0, 12) < 0.02 THEN NULL
             ELSE month(birth_date)::INTEGER END AS month_of_birth,
        CASE WHEN u_sex < 0.494 THEN 'F' WHEN u_sex < 0.988 THEN 'M'
             WHEN u_sex < 0.995 THEN 'U' ELSE 'I' END AS sex,
