@@ -326,3 +326,15 @@ def test_a_first_run_report_says_there_is_nothing_to_compare(tmp_path, con):
     assert "Population checked" not in text  # no cohort_attrition table
     assert "| change since the previous run | first run |" in result.summary_markdown
     assert result.headline["previous_run_id"] is None
+
+
+def test_a_run_with_nobody_at_risk_still_writes_every_output(tmp_path, con):
+    create_status(con, [])
+    create_membership(con, [])
+    result = write_reports(con, load_config(), run_info(), tmp_path, worklists=True)
+    assert result.headline["n_at_risk"] == 0 and result.headline["gap_rate"] is None
+    assert result.worklists == ()
+    parsed = Page(result.report_html.read_text(encoding="utf-8"))
+    assert parsed.headings == list(SECTIONS)
+    summary = pd.read_csv(result.gap_summary_csv)
+    assert (summary["n_at_risk"] == 0).all()
