@@ -16,6 +16,7 @@ for _key, _value in {
     "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
     "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",
+    "OPENBLAS_NUM_THREADS": "1",
 }.items():
     os.environ.setdefault(_key, _value)
 
