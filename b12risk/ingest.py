@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import json
 import logging
+import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -301,7 +302,9 @@ def stage_extract(con: duckdb.DuckDBPyConnection, files: ExtractFiles) -> StageR
         run_sql(con, "staging/create_rejects")
         created = True
         for table in TABLE_NAMES:
+            started = time.perf_counter()
             tables[table] = _stage_table(con, files, table)
+            log.debug("staging %s took %.2f s", table, time.perf_counter() - started)
     except duckdb.Error as exc:
         if created:
             drop_staging(con)
@@ -322,32 +325,28 @@ def stage_extract(con: duckdb.DuckDBPyConnection, files: ExtractFiles) -> StageR
 
 def _stage_table(con: duckdb.DuckDBPyConnection, files: ExtractFiles, table: str) -> StagedTable:
     path, fmt = files.files[table], files.formats[table]
-    if fmt == "parquet":
-        run_sql(con, "staging/load_parquet", path=str(path))
-    else:
-        header = files.columns.get(table) or _check_header(
-            table, path.name, _read_header(path, fmt), []
+    header = files.columns.get(table) or _check_header(
+        table, path.name, _read_header(path, fmt), []
+    )
+    run_sql(con, "staging/source_parquet" if fmt == "parquet" else "staging/source_csv")
+    previous = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = true")  # rowid follows the file: source_row
+    try:
+        run_sql(
+            con,
+            f"staging/stage_{table}",
+            path=str(path),
+            columns=dict.fromkeys(header, "VARCHAR"),
         )
-        previous = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
-        con.execute("SET preserve_insertion_order = true")  # source_row follows the file
-        try:
-            run_script(
-                con, "staging/load_csv", path=str(path), columns=dict.fromkeys(header, "VARCHAR")
-            )
-        finally:
-            con.execute("SET preserve_insertion_order = $value", {"value": previous[0][0]})
-    staging = STAGING_TABLES[table]
-    con.execute(f"ALTER TABLE staging_load RENAME TO {_identifier(staging)}")
-    for column in TABLES[table].columns:
-        if column.optional_column and not _has_column(con, staging, column.name):
-            con.execute(
-                f"ALTER TABLE {_identifier(staging)} ADD COLUMN {_identifier(column.name)} VARCHAR"
-            )
+    finally:
+        con.execute("SET preserve_insertion_order = $value", {"value": previous})
     rejected, rejected_lines = (
         (0, 0) if fmt == "parquet" else _collect_rejects(con, table, path, fmt)
     )
-    staged = run_sql(con, "staging/count_rows", table_name=staging).fetchall()[0][0]
-    return StagedTable(table, staging, path.name, fmt, staged, rejected, rejected_lines)
+    staged = run_sql(con, "staging/count_rows", table_name=STAGING_TABLES[table]).fetchall()[0][0]
+    return StagedTable(
+        table, STAGING_TABLES[table], path.name, fmt, staged, rejected, rejected_lines
+    )
 
 
 def _collect_rejects(con, table: str, path: Path, fmt: str) -> tuple[int, int]:
@@ -401,18 +400,6 @@ def physical_lines(path: Path, fmt: str, byte_positions: list[int | None]) -> li
                 consumed += len(chunk)
             answer[position] = newlines + 1
     return [answer.get(p) if p else None for p in byte_positions]
-
-
-def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    return bool(run_sql(con, "staging/has_column", table_name=table, column_name=column).fetchall())
-
-
-def _identifier(name: str) -> str:
-    """Quote a table/column name that comes from the contract (never from a file)."""
-    allowed = set(STAGING_TABLES.values()) | {c.name for t in TABLES.values() for c in t.columns}
-    if name not in allowed:
-        raise ValueError(f"not a contract identifier: {name!r}")
-    return '"' + name + '"'
 
 
 def drop_staging(con: duckdb.DuckDBPyConnection) -> None:

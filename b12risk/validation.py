@@ -1,12 +1,14 @@
 """Rules over the staged extract: typed tables for the rows that pass, quarantine for the rest.
 
-Per table, DuckDB parses the staged text into `parsed_<table>` (typed values, `_unparsed`
-flags, helper columns for the cross-table rules: `b12risk/sql/staging/parse_<table>.sql`).
-The rows stream from DuckDB in Arrow batches into the table's pandera (Polars) model, run
-lazily: every failure of every row in one pass. Only (source_row, rule) pairs leave pandera;
-its failure_case values are dropped unread. The failed rows are written back to DuckDB
-(`validation_failures`), copied with their raw text into `quarantine`, deleted from
-`parsed_<table>`, and the table, stripped of its helper columns, becomes `<table>`.
+Staging (`b12risk.ingest`) already typed every value (NULL plus its text in `<column>_text`
+where the text is not a valid value). Per table, a DuckDB query (`b12risk/sql/staging/
+batch_<table>.sql`) adds source_row, `_unparsed` flags and the helper columns of the
+cross-table rules, and streams the rows in Arrow batches into the table's pandera (Polars)
+model, run lazily: every failure of every row in one pass. Only (row index, check number)
+pairs leave pandera; its failure_case values are dropped unread. The failed rows go back to
+DuckDB (`validation_failures`, with every rule they broke), are copied with their values into
+`quarantine` and deleted from `staging_<table>`, which, stripped of its `_text` columns,
+becomes `<table>`: the good rows are never copied.
 
 Order matters: patients first, since an event is loaded only when its patient is
 (`event_patient_unknown`); code formats are checked once per distinct (code_system, code)
@@ -18,6 +20,9 @@ Logs carry table and rule names and counts only.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,7 +32,7 @@ import pandera.polars as pa
 import polars as pl
 
 from b12risk.codes import CODE_SYSTEMS
-from b12risk.ingest import STAGING_TABLES, StageResult, drop_staging
+from b12risk.ingest import StageResult, drop_staging
 from b12risk.sqlfiles import run_script, run_sql, sql_text
 from schemas.contract import TABLE_NAMES
 from schemas.extract import batch_schema, codes_schema
@@ -36,6 +41,13 @@ from schemas.rules import rule_order, rules_for
 log = logging.getLogger(__name__)
 
 BATCH_ROWS = 1_000_000
+
+
+@contextmanager
+def _timed(step: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    log.debug("%s took %.2f s", step, time.perf_counter() - started)
 
 
 class ReconciliationError(RuntimeError):
@@ -96,37 +108,41 @@ def validate_extract(
     Raises ReconciliationError if read != loaded + quarantined for any table (a bug).
     """
     run_script(con, "staging/macros")
+    read = {
+        t: staged + rejected
+        for t, staged, rejected in run_sql(con, "staging/staged_counts").fetchall()
+    }
     run_sql(con, "staging/create_quarantine")
     run_sql(con, "staging/create_failures")
-    check_code_formats(con)
+    with _timed("codes"):
+        check_code_formats(con)
     for table in TABLE_NAMES:
-        run_sql(con, f"staging/parse_{table}")
-        failed = check_rows(con, table, extract_date)
+        with _timed(f"check {table}"):
+            failed = check_rows(con, table, extract_date)
         log.info("checked %s: %d rows broke at least one rule", table, failed)
         if table == "patients":
             run_sql(con, "staging/loaded_patients")
+    with _timed("quarantine and finalize"):
+        _quarantine_and_finalize(con, run_id, extract_hash)
+    with _timed("counts"):
+        result = _result(con, stage, read, run_id, extract_hash, extract_date)
+    drop_staging(con)
+    _reconcile(result)
+    return result
+
+
+def _quarantine_and_finalize(con: duckdb.DuckDBPyConnection, run_id: str, extract_hash: str):
+    """One transaction: this extract's quarantine rows replaced, the typed tables in place."""
     con.execute("BEGIN TRANSACTION")
     try:
         run_sql(con, "staging/quarantine_forget_extract", extract_hash=extract_hash)
-        for table in TABLE_NAMES:
-            run_sql(
-                con,
-                "staging/quarantine_failures",
-                run_id=run_id,
-                extract_hash=extract_hash,
-                source_table=table,
-                staging_table=STAGING_TABLES[table],
-            )
+        run_sql(con, "staging/quarantine_failures", run_id=run_id, extract_hash=extract_hash)
         run_sql(con, "staging/quarantine_rejects", run_id=run_id, extract_hash=extract_hash)
         run_script(con, "staging/finalize_tables")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    result = _result(con, stage, run_id, extract_hash, extract_date)
-    drop_staging(con)
-    _reconcile(result)
-    return result
 
 
 def check_code_formats(con: duckdb.DuckDBPyConnection) -> int:
@@ -154,14 +170,12 @@ def check_code_formats(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def check_rows(con: duckdb.DuckDBPyConnection, table: str, extract_date: date) -> int:
-    """Stream parsed_<table> through its model; append failed rows to validation_failures."""
+    """Stream batch_<table> through its model; append failed rows to validation_failures."""
     schema = batch_schema(table, extract_date)
     names = pl.Series("rule", [r.name for r in rules_for(table)], dtype=pl.String)
     stream = con.cursor()  # a second connection: the stream stays open while failures are written
     try:
-        reader = stream.sql(
-            sql_text("staging/batch_rows"), params={"table_name": f"parsed_{table}"}
-        ).to_arrow_reader(BATCH_ROWS)
+        reader = stream.sql(sql_text(f"staging/batch_{table}")).to_arrow_reader(BATCH_ROWS)
         failed = _check_batches(con, table, schema, names, reader)
     finally:
         stream.close()
@@ -225,10 +239,12 @@ def _append_failures(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFr
 def _result(
     con: duckdb.DuckDBPyConnection,
     stage: StageResult,
+    read: dict[str, int],
     run_id: str,
     extract_hash: str,
     extract_date: date,
 ) -> ValidationResult:
+    """Counts after the split: read (as staged), loaded (tables), quarantined (this run)."""
     loaded = dict(run_sql(con, "staging/table_counts").fetchall())
     quarantined: dict[str, int] = {}
     rule_counts: dict[str, dict[str, int]] = {t: {} for t in TABLE_NAMES}
@@ -241,16 +257,13 @@ def _result(
             rule_counts[table][rule] = n
     tables = {}
     for table in TABLE_NAMES:
-        staged = stage.tables[table]
-        staged_rows = run_sql(
-            con, "staging/count_rows", table_name=STAGING_TABLES[table]
-        ).fetchall()[0][0]
+        staged = stage.tables.get(table)
         tables[table] = TableValidation(
-            read=staged_rows + staged.rejected,
+            read=read[table],
             loaded=loaded[table],
             quarantined=quarantined.get(table, 0),
             rule_counts=dict(sorted(rule_counts[table].items(), key=lambda kv: rule_order(kv[0]))),
-            malformed_lines=staged.rejected_lines,
+            malformed_lines=staged.rejected_lines if staged else 0,
         )
     for table, v in tables.items():
         log.info(

@@ -48,7 +48,7 @@ _HELPERS: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 def batch_columns(table: str) -> dict[str, tuple[str, str]]:
     """Column -> (DuckDB type, description) of a validation batch, in the order of
-    `b12risk/sql/staging/parse_<table>.sql`: contract columns, source_row, flags, helpers."""
+    `b12risk/sql/staging/batch_<table>.sql`: contract columns, source_row, flags, helpers."""
     spec = TABLES[table]
     columns = {c.name: (c.sql_type, c.description) for c in spec.columns}
     columns["source_row"] = ("BIGINT", "1-based data row of the file.")

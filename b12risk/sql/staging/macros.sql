@@ -38,3 +38,12 @@ CREATE OR REPLACE TEMP MACRO parquet_to_text(p_value) AS
               AND abs(try_cast(p_value AS DOUBLE)) < 1e15
          THEN CAST(try_cast(p_value AS BIGINT) AS VARCHAR)
          ELSE CAST(p_value AS VARCHAR) END;
+
+-- unparsed_text: the text of a value that did not parse (NULL when it parsed or was missing).
+CREATE OR REPLACE TEMP MACRO unparsed_text(p_text, p_typed) AS
+    CASE WHEN p_typed IS NULL THEN p_text END;
+
+-- raw_text: a staged value as text again: the file's text when it did not parse, else the
+-- canonical text of the typed value (07 shows as 7, 500 as 500.0).
+CREATE OR REPLACE TEMP MACRO raw_text(p_typed, p_text) AS
+    coalesce(p_text, CAST(p_typed AS VARCHAR));

@@ -1,0 +1,11 @@
+-- batch_diagnoses: the validation batch of diagnoses: typed columns, source_row, _unparsed
+-- flags, the patient (loaded_patients) and the code's format verdict (code_format_failures).
+SELECT s.patient_id, s.code_system, s.code, s.recorded_on,
+       s.rowid + 1 AS source_row,
+       s.recorded_on_text IS NOT NULL AS recorded_on_unparsed,
+       p.patient_id IS NOT NULL AS patient_known,
+       p.year_of_birth AS patient_year_of_birth,
+       f.code IS NULL AS code_format_ok
+FROM staging_diagnoses AS s
+LEFT JOIN loaded_patients AS p ON p.patient_id = s.patient_id
+LEFT JOIN code_format_failures AS f ON f.code_system = s.code_system AND f.code = s.code;

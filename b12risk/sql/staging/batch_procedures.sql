@@ -1,0 +1,10 @@
+-- batch_procedures: the validation batch of procedures (see batch_diagnoses.sql).
+SELECT s.patient_id, s.code_system, s.code, s.performed_on,
+       s.rowid + 1 AS source_row,
+       s.performed_on_text IS NOT NULL AS performed_on_unparsed,
+       p.patient_id IS NOT NULL AS patient_known,
+       p.year_of_birth AS patient_year_of_birth,
+       f.code IS NULL AS code_format_ok
+FROM staging_procedures AS s
+LEFT JOIN loaded_patients AS p ON p.patient_id = s.patient_id
+LEFT JOIN code_format_failures AS f ON f.code_system = s.code_system AND f.code = s.code;
