@@ -97,6 +97,7 @@ def generate_extract(
     _check_arguments(patients, seed, fmt, bad_rows)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_other_format(out_dir, fmt)
     params = build_parameters(patients, seed, as_of, bad_rows)
 
     with _connection() as con:
@@ -185,6 +186,13 @@ def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
             yield con
         finally:
             con.close()
+
+
+def _remove_other_format(out_dir: Path, fmt: Format) -> None:
+    """An earlier extract in the other format would leave two files for one table."""
+    other = "parquet" if fmt == "csv" else "csv"
+    for table in EXTRACT_TABLES:
+        (out_dir / f"{table}.{other}").unlink(missing_ok=True)
 
 
 def _as_date(value: date) -> date:

@@ -727,6 +727,11 @@ def test_summary_and_arguments(tmp_path):
     assert set(summary.files) == set(EXTRACT_TABLES) | {"manifest"}
     assert all(path.is_file() for path in summary.files.values())
     assert summary.rows["patients"] == 10 + len(PLANTED)
+    again = generate_extract(tmp_path, 10, seed=0, as_of=D, fmt="parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{t}.parquet" for t in EXTRACT_TABLES] + ["manifest.json"]
+    )
+    assert again.rows == summary.rows
     with pytest.raises(ValueError):
         generate_extract(tmp_path, -1, seed=0)
     with pytest.raises(ValueError):
