@@ -106,14 +106,18 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 def cmd_generate(args: argparse.Namespace) -> int:
     from b12risk.generate import generate_extract
 
-    summary = generate_extract(
-        args.out,
-        patients=args.patients,
-        seed=args.seed,
-        as_of=args.as_of,
-        fmt=args.format,
-        bad_rows=args.bad_rows,
-    )
+    try:
+        summary = generate_extract(
+            args.out,
+            patients=args.patients,
+            seed=args.seed,
+            as_of=args.as_of,
+            fmt=args.format,
+            bad_rows=args.bad_rows,
+        )
+    except (ValueError, TypeError) as exc:
+        print(f"b12risk: generate refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     total = sum(summary.rows.values())
     print(f"wrote {summary.out_dir} ({total:,} rows in {summary.seconds:.1f}s)")
     return EXIT_OK
