@@ -69,7 +69,7 @@ def flag_cohorts(
     plans = [
         (cohort_file(c), cohort_statement_parameters(config, c, as_of, run_id)) for c in cohorts
     ]
-    population = {**POPULATION_DEFAULTS, **config.population}
+    population = population_settings(config)
     run_sql(con, "cohorts/concept_events", as_of=as_of)
     run_sql(
         con,
@@ -115,6 +115,10 @@ def check_cohorts(cohorts: Iterable[Cohort]) -> None:
             ) from exc
 
 
+def population_settings(config: Config) -> dict[str, Any]:
+    return {**POPULATION_DEFAULTS, **config.population}
+
+
 def cohort_file(cohort: Cohort) -> str:
     return f"cohorts/{cohort.sql}"
 
@@ -123,9 +127,8 @@ def cohort_parameters(config: Config, cohort: Cohort, as_of: date, run_id: str) 
     """Everything a cohort file may name: the run, the cohort's codelists (`$concepts`), the
     era settings and default_birth_month, then the cohort's own params (which win on a
     clash). The population's min_age is deliberately absent: a cohort states its own."""
-    population = {**POPULATION_DEFAULTS, **config.population}
     return {
-        "default_birth_month": population["default_birth_month"],
+        "default_birth_month": population_settings(config)["default_birth_month"],
         **ERA_DEFAULTS,
         **config.eras,
         "as_of": as_of,

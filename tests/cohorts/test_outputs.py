@@ -157,6 +157,13 @@ def test_disabled_cohort_is_left_out_everywhere(flag_example, con, config):
     ]
 
 
+def test_no_enabled_cohort_still_gives_population_and_any(flag_example, con, config):
+    cohorts = tuple(replace(c, enabled=False) for c in config.cohorts)
+    result = flag_example(using=replace(config, cohorts=cohorts))
+    assert (result.population, result.counts, result.any_cohort) == (3, {}, 0)
+    assert [r["label"] for r in attrition(con)] == ["population", "any_cohort"]
+
+
 def test_changed_parameter(flag_example, config):
     older = replace(config.cohort("older_adults"), params={"min_age": 90})
     result = flag_example(using=replace(config, cohorts=(older,)))
