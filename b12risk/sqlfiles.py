@@ -6,6 +6,7 @@ parameters (`$as_of`), never pasted into the text.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -21,8 +22,9 @@ def sql_text(name: str) -> str:
 
 
 def used_parameters(text: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Keep only the parameters a statement names: DuckDB refuses unused ones."""
-    return {k: v for k, v in params.items() if f"${k}" in text}
+    """Keep only the parameters a statement names (whole names): DuckDB refuses unused ones."""
+    named = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", text))
+    return {k: v for k, v in params.items() if k in named}
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> duckdb.DuckDBPyConnection:

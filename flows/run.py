@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,9 @@ for _key, _value in PREFECT_DEFAULTS.items():
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings  # noqa: E402
 
 from flows.pipeline import pipeline  # noqa: E402
+
+# At exit Prefect's client drains its event queue and says so at WARNING: noise for users.
+logging.getLogger("EventsWorker").setLevel(logging.ERROR)
 
 
 def run_pipeline(

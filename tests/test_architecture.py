@@ -63,3 +63,4 @@ def test_only_named_parameters_a_statement_uses_are_bound():
         "as_of": 1,
         "min_age": 2,
     }
+    assert used_parameters("SELECT $concepts", {"concept": 1, "concepts": 2}) == {"concepts": 2}
