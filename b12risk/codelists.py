@@ -39,6 +39,8 @@ CONTRACT_SYSTEMS = frozenset(
 OUTSIDE_CONTRACT_SYSTEMS = frozenset({"CTV3", "HCPCS"})
 # Systems whose codes lose their dots when normalised (as in cohorts/concept_events.sql).
 DOTLESS_SYSTEMS = frozenset({"ICD10", "ICD10CM", "ICD9CM", "OPCS4"})
+# Read v2 and CTV3 codes are case-sensitive: `f41..` (metformin) and `F41..` differ.
+CASE_SENSITIVE_SYSTEMS = frozenset({"READ2", "CTV3"})
 # What DuckDB's trim() strips: exactly the Unicode space separators (category Zs); it keeps
 # tabs and line breaks. normalise_code mirrors it so both sides of the join agree.
 SPACE_SEPARATORS = (
@@ -65,10 +67,13 @@ class CodelistInfo:
 def normalise_code(code_system: str, code: str) -> str:
     """The matching form of a code: the rule of `cohorts/concept_events.sql`.
 
-    Surrounding spaces go (as DuckDB's trim), letters are upper-cased, and ICD-10, ICD-10-CM,
-    ICD-9-CM and OPCS-4 codes lose their dots (`k50.0 ` -> `K500`).
+    Surrounding spaces go (as DuckDB's trim), letters are upper-cased except in the
+    case-sensitive Read v2 and CTV3, and ICD-10, ICD-10-CM, ICD-9-CM and OPCS-4 codes lose their
+    dots (`k50.0 ` -> `K500`).
     """
-    norm = code.strip(SPACE_SEPARATORS).upper()
+    norm = code.strip(SPACE_SEPARATORS)
+    if code_system not in CASE_SENSITIVE_SYSTEMS:
+        norm = norm.upper()
     if code_system in DOTLESS_SYSTEMS:
         norm = norm.replace(".", "")
     return norm

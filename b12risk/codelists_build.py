@@ -742,13 +742,11 @@ DOCS_RULES = """
   rows the reference lists as a whole, and category rows derived where the reference says all
   children qualify (K50, E10, K95: the source column quotes it). Everything else is exact.
 - Matching (`cohorts/concept_events.sql`, `b12risk.codelists.normalise_code`): surrounding
-  spaces trimmed, upper case, and no dots for ICD10, ICD10CM, ICD9CM and OPCS4.
+  spaces trimmed, upper case except for the case-sensitive Read v2 and CTV3 (`f41..` metformin
+  is not `F41..`), and no dots for ICD10, ICD10CM, ICD9CM and OPCS4.
 
 Known limits, for the next review:
 
-- Read v2 codes are case-sensitive (`f41..` metformin is not `F41..`), but matching upper-cases
-  them, so a Read drug code can meet a Read diagnosis code of the same letters. The READ2 rows in
-  these lists are drug (lower-case chapter) and test codes.
 - ICD-9-CM procedure 43.7 normalises to `437`, which is also an ICD-9-CM diagnosis category:
   an extract diagnosis coded exactly `437` would match gastric_surgery.
 - The reference writes metformin's Read v2 codes with their term id (`f41..00`); the extract

@@ -411,7 +411,8 @@ NORMALISED = [
     ("SNOMED", " 84027009 ", "84027009"),
     ("LOINC", "2132-9", "2132-9"),  # LOINC keeps its check digit dash
     ("ATC", "a02bc01", "A02BC01"),
-    ("READ2", "f41..00", "F41..00"),  # Read keeps its dots (and loses its case: see docs)
+    ("READ2", "f41..", "f41.."),  # Read keeps its dots and its case (case-sensitive codes)
+    ("READ2", " F41.. ", "F41.."),
     ("BNF", "0601022b0", "0601022B0"),
 ]
 
@@ -445,13 +446,15 @@ CODES = st.builds(
 
 
 def reference_normalise(code_system: str, code: str) -> str:
-    """Spec, spelled out: drop Zs characters at both ends, upper-case, drop dots for ICD/OPCS."""
+    """Spec, spelled out: drop Zs characters at both ends, upper-case (not Read), drop ICD dots."""
     chars = list(code)
     while chars and unicodedata.category(chars[0]) == "Zs":
         chars.pop(0)
     while chars and unicodedata.category(chars[-1]) == "Zs":
         chars.pop()
-    text = "".join(chars).upper()
+    text = "".join(chars)
+    if code_system not in {"READ2", "CTV3"}:
+        text = text.upper()
     return text.replace(".", "") if code_system in DOTLESS_SYSTEMS else text
 
 

@@ -1,6 +1,7 @@
 -- concept_events: every extract event whose code is in a loaded codelist, dated on or before
 -- the as-of date. One row per (event, concept). Point in time: later events never enter.
--- Codes match after normalising case, surrounding whitespace and ICD/OPCS dots; a codelist row
+-- Codes match after normalising case (not for the case-sensitive Read v2 and CTV3), surrounding
+-- whitespace and ICD/OPCS dots (the rule of b12risk.codelists.normalise_code); a codelist row
 -- with match = 'prefix' also matches every code that starts with it (ATC groups, ICD categories).
 -- Matching runs on the distinct codes of the extract (small); each table then joins to the
 -- matches by equality on its own (no union of every event before the join).
@@ -14,7 +15,9 @@ WITH extract_codes AS (
 normalised AS (
     SELECT code_system, code,
            CASE WHEN code_system IN ('ICD10', 'ICD10CM', 'ICD9CM', 'OPCS4')
-                THEN replace(upper(trim(code)), '.', '') ELSE upper(trim(code)) END AS code_norm
+                     THEN replace(upper(trim(code)), '.', '')
+                WHEN code_system IN ('READ2', 'CTV3') THEN trim(code)
+                ELSE upper(trim(code)) END AS code_norm
     FROM extract_codes
 ),
 code_matches AS (
