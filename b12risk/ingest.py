@@ -43,6 +43,9 @@ HEADER_MAX_BYTES = 1 << 20
 HASH_CHUNK = 1 << 22
 STAGING_TABLES = {t: f"staging_{t}" for t in TABLE_NAMES}
 RESERVED_COLUMNS = ("source_row", "file_row_number")
+# What DuckDB raises for a file it cannot read to the end (a truncated gzip stream, a corrupt
+# Parquet page, a file gone since inspection). Other errors are bugs and propagate.
+FILE_ERRORS = (duckdb.IOException, duckdb.InvalidInputException)
 
 
 class ExtractRefused(Exception):
@@ -305,7 +308,7 @@ def stage_extract(con: duckdb.DuckDBPyConnection, files: ExtractFiles) -> StageR
             started = time.perf_counter()
             tables[table] = _stage_table(con, files, table)
             log.debug("staging %s took %.2f s", table, time.perf_counter() - started)
-    except duckdb.Error as exc:
+    except FILE_ERRORS as exc:
         if created:
             drop_staging(con)
         failed = next((t for t in TABLE_NAMES if t not in tables), TABLE_NAMES[0])

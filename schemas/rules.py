@@ -104,7 +104,7 @@ def _code_format_rule(system: str) -> Rule:
     fmt = CODE_FORMATS[system]
     return Rule(
         fmt.rule,
-        f"A {fmt.title} code (code_system {system}) has the format: {fmt.description}.",
+        f"A code of code_system {system} ({fmt.title}) has its format: {fmt.description}.",
         _EVENTS,
         lambda t, c: (col("code_system") != system) | col("code_format_ok"),
     )

@@ -1,0 +1,36 @@
+"""The data dictionary is generated from the models and committed as docs/extract-format.md."""
+
+from __future__ import annotations
+
+from b12risk.datadict import DOCUMENT, main_datadict, render_data_dictionary
+from schemas.contract import REFUSALS, TABLES
+from schemas.outputs import OUTPUT_TABLES
+from schemas.rules import RULES
+
+
+def test_the_committed_document_is_the_rendered_one():
+    assert DOCUMENT.read_text(encoding="utf-8") == render_data_dictionary(), (
+        "docs/extract-format.md is stale: run `b12risk datadict --out docs/extract-format.md`"
+    )
+
+
+def test_it_names_every_table_column_rule_refusal_and_output():
+    text = render_data_dictionary()
+    for table in TABLES.values():
+        assert f"### {table.name}" in text
+        for column in table.columns:
+            assert f"| {column.name} | {column.sql_type} |" in text
+    for rule in RULES:
+        assert f"| `{rule.name}` |" in text
+        assert rule.description.split(".")[0] in text
+    for refusal in REFUSALS:
+        assert f"| {refusal.name} |" in text
+    for output in OUTPUT_TABLES.values():
+        assert f"### {output.name}" in text
+    assert "## Warehouse outputs" in text
+    assert "ALL the copies are quarantined" in text
+
+
+def test_main_datadict_writes_the_file(tmp_path):
+    out = main_datadict(tmp_path / "docs" / "format.md")
+    assert out.read_text(encoding="utf-8") == render_data_dictionary()
