@@ -84,6 +84,8 @@ def bench_size(n: int, seed: int) -> list[dict]:
         ]
     )
     stages = json.loads(stage_file.read_text())
+    # Resetting VmHWM per stage also resets what ru_maxrss reports: take the stages' maximum.
+    rss = max(info["rss_mb"] for info in stages.values())
     for name, info in stages.items():
         rows.append(
             row(
