@@ -31,7 +31,7 @@ import duckdb
 import pandera.polars as pa
 import polars as pl
 
-from b12risk.codes import CODE_SYSTEMS
+from b12risk.codes import CODE_FORMATS, CODE_SYSTEMS
 from b12risk.ingest import StageResult, drop_staging
 from b12risk.sqlfiles import run_script, run_sql, sql_text
 from schemas.contract import TABLE_NAMES
@@ -126,7 +126,10 @@ def validate_extract(
         _quarantine_and_finalize(con, run_id, extract_hash)
     with _timed("counts"):
         result = _result(con, stage, read, run_id, extract_hash, extract_date)
-    drop_staging(con)
+    with _timed("drop staging"):
+        drop_staging(con)
+    with _timed("checkpoint"):
+        con.execute("CHECKPOINT")
     _reconcile(result)
     return result
 
@@ -136,9 +139,11 @@ def _quarantine_and_finalize(con: duckdb.DuckDBPyConnection, run_id: str, extrac
     con.execute("BEGIN TRANSACTION")
     try:
         run_sql(con, "staging/quarantine_forget_extract", extract_hash=extract_hash)
-        run_sql(con, "staging/quarantine_failures", run_id=run_id, extract_hash=extract_hash)
-        run_sql(con, "staging/quarantine_rejects", run_id=run_id, extract_hash=extract_hash)
-        run_script(con, "staging/finalize_tables")
+        with _timed("quarantine"):
+            run_sql(con, "staging/quarantine_failures", run_id=run_id, extract_hash=extract_hash)
+            run_sql(con, "staging/quarantine_rejects", run_id=run_id, extract_hash=extract_hash)
+        with _timed("finalize"):
+            run_script(con, "staging/finalize_tables")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -153,7 +158,8 @@ def check_code_formats(con: duckdb.DuckDBPyConnection) -> int:
             sql_text("staging/distinct_codes"), params={"code_systems": list(CODE_SYSTEMS)}
         ).to_arrow_table()
     )
-    failing = _failing_rows(codes_schema(), codes).select("index").unique()
+    systems = [CODE_FORMATS[s].rule for s in CODE_SYSTEMS]
+    failing = _failing_rows(codes_schema(), codes, systems).select("index").unique()
     frame = (
         codes.with_row_index("index")
         .with_columns(pl.col("index").cast(pl.Int64))
@@ -172,7 +178,7 @@ def check_code_formats(con: duckdb.DuckDBPyConnection) -> int:
 def check_rows(con: duckdb.DuckDBPyConnection, table: str, extract_date: date) -> int:
     """Stream batch_<table> through its model; append failed rows to validation_failures."""
     schema = batch_schema(table, extract_date)
-    names = pl.Series("rule", [r.name for r in rules_for(table)], dtype=pl.String)
+    names = [r.name for r in rules_for(table)]
     stream = con.cursor()  # a second connection: the stream stays open while failures are written
     try:
         reader = stream.sql(sql_text(f"staging/batch_{table}")).to_arrow_reader(BATCH_ROWS)
@@ -182,12 +188,12 @@ def check_rows(con: duckdb.DuckDBPyConnection, table: str, extract_date: date) -
     return failed
 
 
-def _check_batches(con, table: str, schema, names: pl.Series, reader) -> int:
+def _check_batches(con, table: str, schema, names: list[str], reader) -> int:
     failed = 0
     for batch in reader:
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
-        failing = _failing_rows(schema, frame)
+        failing = _failing_rows(schema, frame, names)
         if failing.is_empty():
             continue
         rows = _rules_per_row(failing, frame.get_column("source_row"), names)
@@ -196,34 +202,41 @@ def _check_batches(con, table: str, schema, names: pl.Series, reader) -> int:
     return failed
 
 
-def _failing_rows(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> pl.DataFrame:
-    """(index, check_number) of every failed row check; failure values are never kept."""
+def _failing_rows(
+    schema: pa.DataFrameSchema, frame: pl.DataFrame, names: list[str]
+) -> pl.DataFrame:
+    """(index, rule number in `names`) of every failed check of a row. Checks are named after
+    their rules; pandera's failure_case values are dropped unread."""
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        structural = cases.filter(pl.col("index").is_null())
+        cases = exc.failure_cases.select("index", "check")
+        del exc
+        structural = cases.filter(pl.col("index").is_null() | ~pl.col("check").is_in(names))
         if structural.height:
             checks = sorted(set(structural.get_column("check").cast(pl.String).to_list()))
             raise RuntimeError(
                 f"validation batch does not match the model {schema.name}: {checks}"
             ) from None
-        return cases.select(pl.col("index").cast(pl.Int64), pl.col("check_number").cast(pl.Int64))
-    return pl.DataFrame(schema={"index": pl.Int64, "check_number": pl.Int64})
+        numbers = pl.DataFrame({"check": names, "rule": range(len(names))})
+        return cases.join(numbers, on="check").select(
+            pl.col("index").cast(pl.Int64), pl.col("rule").cast(pl.Int64)
+        )
+    return pl.DataFrame(schema={"index": pl.Int64, "rule": pl.Int64})
 
 
-def _rules_per_row(failing: pl.DataFrame, source_rows: pl.Series, names: pl.Series) -> pl.DataFrame:
+def _rules_per_row(failing: pl.DataFrame, source_rows: pl.Series, names: list[str]) -> pl.DataFrame:
     """One row per failed source_row with the list of its rules in registry order."""
-    failing = failing.unique().sort("index", "check_number")
+    failing = failing.unique().sort("index", "rule")
     per_row = (
-        failing.with_columns(rule=names.gather(failing.get_column("check_number")))
+        failing.with_columns(name=pl.Series(names).gather(failing.get_column("rule")))
         .group_by("index", maintain_order=True)
-        .agg(pl.col("rule"))
+        .agg(pl.col("name"))
     )
     return pl.DataFrame(
         {
             "source_row": source_rows.gather(per_row.get_column("index")),
-            "rules": per_row.get_column("rule"),
+            "rules": per_row.get_column("name"),
         }
     )
 

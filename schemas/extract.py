@@ -68,19 +68,25 @@ def _named_check(name: str, description: str, expr: pl.Expr) -> pa.Check:
 
 
 def batch_schema(table: str, extract_date: date) -> pa.DataFrameSchema:
-    """The rules of `table` over one validation batch. Check i is `rules_for(table)[i]`."""
+    """The rules of `table` over one validation batch, each a check named after its rule on
+    the column it is about (it may read others: flags, helpers). Column-level checks keep
+    pandera's failure cases small (one value, not the whole row): ~3x faster with failures."""
     context = RuleContext(extract_date=extract_date)
+    checks: dict[str, list[pa.Check]] = {}
+    for rule in rules_for(table):
+        check = _named_check(rule.name, rule.description, rule.expr(table, context))
+        checks.setdefault(rule.column_for(table), []).append(check)
     columns = {
-        name: pa.Column(POLARS_TYPES[sql_type], nullable=True, description=description)
+        name: pa.Column(
+            POLARS_TYPES[sql_type],
+            nullable=True,
+            description=description,
+            checks=checks.get(name, []),
+        )
         for name, (sql_type, description) in batch_columns(table).items()
     }
-    checks = [
-        _named_check(rule.name, rule.description, rule.expr(table, context))
-        for rule in rules_for(table)
-    ]
     return pa.DataFrameSchema(
         columns,
-        checks=checks,
         name=f"{table}_batch",
         description=TABLES[table].description,
         strict=True,
@@ -89,7 +95,7 @@ def batch_schema(table: str, extract_date: date) -> pa.DataFrameSchema:
 
 
 def codes_schema() -> pa.DataFrameSchema:
-    """Distinct (code_system, code) pairs of supported systems; check i is system i."""
+    """Distinct (code_system, code) pairs of supported systems, one check per system."""
     checks = [
         _named_check(
             CODE_FORMATS[system].rule,
@@ -101,9 +107,10 @@ def codes_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "code_system": pa.Column(pl.String, nullable=False, description="A code system."),
-            "code": pa.Column(pl.String, nullable=False, description="A code of that system."),
+            "code": pa.Column(
+                pl.String, nullable=False, description="A code of that system.", checks=checks
+            ),
         },
-        checks=checks,
         name="codes",
         strict=True,
     )

@@ -49,12 +49,28 @@ class RuleContext:
 Check = Callable[[TableSpec, RuleContext], pl.Expr]
 
 
+EVENT_DATE = "<event date>"  # stands for the event table's date column
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
     description: str
     tables: tuple[str, ...]
     check: Check | None  # None: enforced while staging (malformed_line)
+    column: str | None = None  # the column the rule is about; default: the name's prefix
+
+    def column_for(self, table: str) -> str:
+        """The contract column this rule is attached to in `table`'s model."""
+        spec = TABLES[table]
+        if self.column == EVENT_DATE:
+            return spec.event_date or ""
+        if self.column:
+            return self.column
+        prefixes = [c for c in spec.column_names if self.name.startswith(f"{c}_")]
+        if not prefixes:
+            raise ValueError(f"rule {self.name} names no column of {table}")
+        return max(prefixes, key=len)
 
     def expr(self, table: str, context: RuleContext) -> pl.Expr:
         """The rule for `table` as a Polars expression: True passes, never null."""
@@ -107,6 +123,7 @@ def _code_format_rule(system: str) -> Rule:
         f"A code of code_system {system} ({fmt.title}) has its format: {fmt.description}.",
         _EVENTS,
         lambda t, c: (col("code_system") != system) | col("code_format_ok"),
+        column="code",
     )
 
 
@@ -212,6 +229,7 @@ RULES: tuple[Rule, ...] = (
         "loaded patient.",
         _EVENTS,
         lambda t, c: _missing_or("patient_id", col("patient_known")),
+        column="patient_id",
     ),
     Rule(
         "code_system_required", "code_system is present.", _EVENTS, _required("code_system", False)
@@ -254,6 +272,7 @@ RULES: tuple[Rule, ...] = (
             | col("patient_year_of_birth").is_null()
             | (_event_date(t).dt.year() >= col("patient_year_of_birth"))
         ),
+        column=EVENT_DATE,
     ),
     Rule(
         "event_after_extract_date",
@@ -261,6 +280,7 @@ RULES: tuple[Rule, ...] = (
         "run date).",
         _EVENTS,
         lambda t, c: _event_date(t).is_null() | (_event_date(t) <= pl.lit(c.extract_date)),
+        column=EVENT_DATE,
     ),
     Rule(
         "days_supply_integer",

@@ -18,12 +18,14 @@ CREATE OR REPLACE TEMP MACRO text_to_integer(p_text) AS
          THEN try_cast(p_text AS INTEGER) END;
 
 -- text_to_double: a finite decimal number: sign, digits, point, exponent (no 'nan', 'inf',
--- thousands separators or units).
+-- thousands separators or units). Canonical integers and doubles ('5', '5.0') take the cheap
+-- round trip; the pattern only runs on other spellings ('5.', '.5', '1e3').
 CREATE OR REPLACE TEMP MACRO text_to_double(p_text) AS
-    CASE WHEN CAST(try_cast(p_text AS INTEGER) AS VARCHAR) = p_text
+    CASE WHEN NOT isfinite(try_cast(p_text AS DOUBLE)) THEN NULL
+         WHEN CAST(try_cast(p_text AS INTEGER) AS VARCHAR) = p_text
+              OR CAST(try_cast(p_text AS DOUBLE) AS VARCHAR) = p_text
          THEN try_cast(p_text AS DOUBLE)
          WHEN regexp_full_match(p_text, '[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?')
-              AND isfinite(try_cast(p_text AS DOUBLE))
          THEN try_cast(p_text AS DOUBLE) END;
 
 -- parquet_to_text: a Parquet value as the text a CSV would hold: dates YYYY-MM-DD, a
