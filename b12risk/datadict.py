@@ -34,10 +34,10 @@ An extract is a folder holding five files, one per table: `patients`, `diagnoses
 `prescriptions`, `lab_results` and `procedures`, each as `.csv`, `.csv.gz` or `.parquet`
 (exactly one file per table). CSV files are UTF-8, comma-separated, `"`-quoted (a quote inside
 a quoted value is doubled), with a header row; dates are written `YYYY-MM-DD`; an empty field
-is a missing value. Header names match the contract ignoring case and surrounding spaces;
-columns the contract does not name are ignored (and listed as warnings), unless their name
-identifies a person (see Refusals). Parquet columns may be typed: dates and timestamps at
-midnight read as dates, whole floats as integers.
+is a missing value; blank lines are skipped. Header names match the contract ignoring case
+and surrounding spaces; columns the contract does not name are ignored (and listed as
+warnings), unless their name identifies a person (see Refusals). Parquet columns may be typed:
+dates and timestamps at midnight read as dates, whole floats as integers.
 
 An optional `{manifest}` describes the extract:
 

@@ -2,9 +2,15 @@
 
 `inspect_extract` reads only headers, the manifest and the bytes for the content hash; any
 structural problem raises `ExtractRefused` before anything is written anywhere.
-`stage_extract` loads every file as text (all VARCHAR) into `staging_<table>` with its
-`source_row`, and records the lines DuckDB could not parse in `staging_rejects`, so that
-`b12risk.validation` can type, check and split the rows.
+
+`stage_extract` reads each file once (`b12risk/sql/staging/stage_<table>.sql`): every column
+as text (CSV: `read_csv(all_varchar)`; Parquet: `read_parquet` cast to text), then typed
+with strict parsers, into `staging_<table>` in file order, so that source_row = rowid + 1.
+A value that is not valid for its type becomes NULL and keeps its text in `<column>_text`,
+so validation can name the rule it broke and quarantine can show it. Lines DuckDB cannot
+parse as CSV rows (too many/few fields, open quotes, bad UTF-8) are kept in
+`staging_rejects`, numbered by their physical line in the file. Typing while staging means
+the good rows are written once: validation deletes the failed rows and renames the table.
 
 Logs and messages carry file, table and column names and counts only, never values.
 """
@@ -236,7 +242,8 @@ def _read_header(path: Path, fmt: str) -> list[str]:
     try:
         return next(csv.reader([line], delimiter=",", quotechar='"', doublequote=True))
     except csv.Error as exc:
-        raise ExtractRefused(path.name, None, "header is not a CSV line") from exc
+        reason = "header is not a CSV line (lines must end with \\n or \\r\\n)"
+        raise ExtractRefused(path.name, None, reason) from exc
 
 
 def _check_header(table: str, file: str, header: list[str], warnings: list[str]) -> list[str]:

@@ -210,3 +210,11 @@ def test_staging_leaves_the_connection_as_it_was_when_a_file_fails(con, tmp_path
     with pytest.raises(ExtractRefused):
         stage_extract(con, files)
     assert table_names(con) == set()
+
+
+def test_carriage_return_line_ends_alone_are_refused(con, tmp_path):
+    folder = write_extract(tmp_path)
+    text = csv_text("procedures", valid_tables()["procedures"]).replace("\n", "\r")
+    (folder / "procedures.csv").write_text(text, newline="")
+    refused = refusal(con, folder)
+    assert refused.file == "procedures.csv" and "line" in refused.reason

@@ -280,3 +280,35 @@ def test_the_manifest_is_read(tmp_path):
     assert (files.extract_id, files.extracted_on) == ("X1", date(2024, 5, 1))
     assert files.formats == dict.fromkeys(TABLES, "csv")
     assert any("other" in w for w in files.warnings)
+
+
+PROCEDURES_HEADER = "patient_id,code_system,code,performed_on\n"
+PROCEDURE = "P0001,OPCS4,G28.1,2020-01-01\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "counts"),
+    [
+        ("", (0, 0, 0)),  # a header and no rows
+        ("\n" + PROCEDURE + "\n\n" + PROCEDURE, (2, 2, 0)),  # blank lines are not rows
+        (PROCEDURE + "P0001,OPCS4," + "G" * 3_000_000 + ",2020-01-01\n", (2, 1, 1)),  # too long
+        ("P0001,OPCS4,G2\x008.1,2020-01-01\n", (1, 0, 1)),  # a NUL byte in a code
+        ('P0001,OPCS4,"",2020-01-01\n', (1, 0, 1)),  # a quoted empty value is missing
+    ],
+    ids=["header only", "blank lines", "line over 2 MB", "NUL byte", "quoted empty"],
+)
+def test_odd_but_readable_files_reconcile(con, tmp_path, body, counts):
+    folder = write_extract(tmp_path)
+    (folder / "procedures.csv").write_text(PROCEDURES_HEADER + body)
+    result = ingest(con, folder)
+    procedures = result.tables["procedures"]
+    assert (procedures.read, procedures.loaded, procedures.quarantined) == counts
+    assert result.reconciled
+
+
+def test_without_patients_every_event_is_quarantined(con, tmp_path):
+    tables = valid_tables()
+    tables["patients"] = []
+    result = ingest(con, write_extract(tmp_path, tables))
+    assert all(result.tables[t].loaded == 0 for t in BASE_EVENTS)
+    assert result.rule_counts["diagnoses"] == {"event_patient_unknown": 2}
