@@ -4,8 +4,8 @@ Staging (`b12risk.ingest`) already typed every value (NULL plus its text in `<co
 where the text is not a valid value). Per table, a DuckDB query (`b12risk/sql/staging/
 batch_<table>.sql`) adds source_row, `_unparsed` flags and the helper columns of the
 cross-table rules, and streams the rows in Arrow batches into the table's pandera (Polars)
-model, run lazily: every failure of every row in one pass. Only (row index, check number)
-pairs leave pandera; its failure_case values are dropped unread. The failed rows go back to
+model, run lazily: every failure of every row in one pass. Only (row index, rule name) pairs
+leave pandera; its failure_case values are dropped unread. The failed rows go back to
 DuckDB (`validation_failures`, with every rule they broke), are copied with their values into
 `quarantine` and deleted from `staging_<table>`, which, stripped of its `_text` columns,
 becomes `<table>`: the good rows are never copied.
@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 import pandera.polars as pa
 import polars as pl
+import pyarrow
 
 from b12risk.codes import CODE_FORMATS, CODE_SYSTEMS
 from b12risk.ingest import StageResult, drop_staging
@@ -105,7 +106,8 @@ def validate_extract(
     """Check every staged row against its table's rules; load the good, quarantine the bad.
 
     Leaves the five typed tables and this run's quarantine rows; drops every staging table.
-    Raises ReconciliationError if read != loaded + quarantined for any table (a bug).
+    Raises ReconciliationError if read != loaded + quarantined for any table (a bug): the
+    quarantine rows and tables are then rolled back and the staging tables kept.
     """
     run_script(con, "staging/macros")
     read = {
@@ -122,32 +124,29 @@ def validate_extract(
         log.info("checked %s: %d rows broke at least one rule", table, failed)
         if table == "patients":
             run_sql(con, "staging/loaded_patients")
-    with _timed("quarantine and finalize"):
-        _quarantine_and_finalize(con, run_id, extract_hash)
-    with _timed("counts"):
-        result = _result(con, stage, read, run_id, extract_hash, extract_date)
-    with _timed("drop staging"):
-        drop_staging(con)
-    with _timed("checkpoint"):
-        con.execute("CHECKPOINT")
-    _reconcile(result)
-    return result
-
-
-def _quarantine_and_finalize(con: duckdb.DuckDBPyConnection, run_id: str, extract_hash: str):
-    """One transaction: this extract's quarantine rows replaced, the typed tables in place."""
-    con.execute("BEGIN TRANSACTION")
+    con.execute("BEGIN TRANSACTION")  # quarantine and tables together, or not at all
     try:
-        run_sql(con, "staging/quarantine_forget_extract", extract_hash=extract_hash)
-        with _timed("quarantine"):
-            run_sql(con, "staging/quarantine_failures", run_id=run_id, extract_hash=extract_hash)
-            run_sql(con, "staging/quarantine_rejects", run_id=run_id, extract_hash=extract_hash)
-        with _timed("finalize"):
-            run_script(con, "staging/finalize_tables")
+        _quarantine_and_finalize(con, run_id, extract_hash)
+        result = _result(con, stage, read, run_id, extract_hash, extract_date)
+        _reconcile(result)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    with _timed("drop staging and checkpoint"):
+        drop_staging(con)
+        con.execute("CHECKPOINT")
+    return result
+
+
+def _quarantine_and_finalize(con: duckdb.DuckDBPyConnection, run_id: str, extract_hash: str):
+    """This extract's quarantine rows replaced; the checked tables become the extract tables."""
+    run_sql(con, "staging/quarantine_forget_extract", extract_hash=extract_hash)
+    with _timed("quarantine"):
+        run_sql(con, "staging/quarantine_failures", run_id=run_id, extract_hash=extract_hash)
+        run_sql(con, "staging/quarantine_rejects", run_id=run_id, extract_hash=extract_hash)
+    with _timed("finalize"):
+        run_script(con, "staging/finalize_tables")
 
 
 def check_code_formats(con: duckdb.DuckDBPyConnection) -> int:
@@ -188,7 +187,13 @@ def check_rows(con: duckdb.DuckDBPyConnection, table: str, extract_date: date) -
     return failed
 
 
-def _check_batches(con, table: str, schema, names: list[str], reader) -> int:
+def _check_batches(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    schema: pa.DataFrameSchema,
+    names: list[str],
+    reader: pyarrow.RecordBatchReader,
+) -> int:
     failed = 0
     for batch in reader:
         frame = pl.from_arrow(batch)

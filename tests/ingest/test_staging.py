@@ -312,3 +312,22 @@ def test_without_patients_every_event_is_quarantined(con, tmp_path):
     result = ingest(con, write_extract(tmp_path, tables))
     assert all(result.tables[t].loaded == 0 for t in BASE_EVENTS)
     assert result.rule_counts["diagnoses"] == {"event_patient_unknown": 2}
+
+
+def test_a_row_lost_by_a_bug_fails_reconciliation_and_commits_nothing(con, tmp_path, monkeypatch):
+    from b12risk import validation
+    from b12risk.ingest import inspect_extract, stage_extract
+
+    files = inspect_extract(write_extract(tmp_path))
+    staged = stage_extract(con, files)
+    finalize = validation._quarantine_and_finalize
+
+    def losing_a_row(con, run_id, extract_hash):
+        finalize(con, run_id, extract_hash)
+        con.execute("DELETE FROM procedures WHERE rowid = 0")
+
+    monkeypatch.setattr(validation, "_quarantine_and_finalize", losing_a_row)
+    with pytest.raises(validation.ReconciliationError, match="procedures"):
+        validation.validate_extract(con, staged, RUN_ID, files.content_hash, date(2024, 6, 30))
+    assert "procedures" not in table_names(con)
+    assert "staging_procedures" in table_names(con)
