@@ -88,6 +88,8 @@ class ExtractFiles:
 
 @dataclass
 class StagedTable:
+    """One staged file: where it went and how many records it held."""
+
     table: str
     staging_table: str
     file: str
@@ -103,6 +105,8 @@ class StagedTable:
 
 @dataclass
 class StageResult:
+    """What stage_extract did, per table; plain data (picklable, JSON-able via to_dict)."""
+
     extract_hash: str
     tables: dict[str, StagedTable]
     warnings: list[str] = field(default_factory=list)
@@ -299,7 +303,8 @@ def content_hash(files: dict[str, Path], manifest: Path) -> str:
 
 
 def stage_extract(con: duckdb.DuckDBPyConnection, files: ExtractFiles) -> StageResult:
-    """Load the five files as text into staging_<table> (+ source_row) and staging_rejects.
+    """Read the five files into staging_<table> (typed, unparsed text kept, file order) and
+    their unreadable CSV lines into staging_rejects; count both per table.
 
     A file that fails while loading (e.g. a truncated gzip stream) refuses the extract: what
     this call created is dropped first, so the connection is left as it was found.
@@ -359,7 +364,9 @@ def _stage_table(con: duckdb.DuckDBPyConnection, files: ExtractFiles, table: str
     )
 
 
-def _collect_rejects(con, table: str, path: Path, fmt: str) -> tuple[int, int]:
+def _collect_rejects(
+    con: duckdb.DuckDBPyConnection, table: str, path: Path, fmt: str
+) -> tuple[int, int]:
     """Move DuckDB's reject records of the last CSV load into staging_rejects, one row per
     record, numbered by the file's physical line (header = line 1)."""
     records = run_sql(con, "staging/reject_records").fetchall()
