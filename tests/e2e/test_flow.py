@@ -132,3 +132,25 @@ def test_a_run_killed_mid_way_leaves_the_published_warehouse_intact(
     again = run_flow(sample_extract, tmp_path)
     assert again.status == "published"
     assert query(wh, "SELECT count(*) FROM runs WHERE status = 'published'") == [(2,)]
+
+
+def test_each_run_records_its_summary_and_aggregates_as_prefect_artifacts(
+    prefect_harness, sample_extract, tmp_path
+):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    outcome = run_flow(sample_extract, tmp_path)
+    assert outcome.status == "published"
+    with get_client(sync_client=True) as client:
+        summary = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["b12risk-summary"]))
+        )
+        table = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["b12risk-gap-summary"]))
+        )
+    assert summary and summary[-1].type == "markdown"
+    assert table and table[-1].type == "table"
+    published = str(table[-1].data)
+    assert "n_at_risk" in published and "patient_id" not in published
+    assert "PLANT-" not in published + str(summary[-1].data)
