@@ -144,6 +144,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     generate_extract(DEMO_SAMPLE, patients=args.patients, seed=args.seed, as_of=as_of, fmt="csv")
     if not DEMO_WAREHOUSE.exists():
         # A first run a quarter earlier, so the report can show change since the previous run.
+        print(f"first run as of {as_of - timedelta(days=91)}, to compare the report against ...")
         earlier = run_pipeline(
             extract=DEMO_SAMPLE,
             as_of=as_of - timedelta(days=91),
