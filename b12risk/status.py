@@ -18,19 +18,12 @@ import duckdb
 
 from b12risk.config import Config, ConfigError
 from b12risk.sqlfiles import run_script, run_sql
+from schemas.outputs import GAP_STATUSES, SCREENING_STATUSES
 
 logger = logging.getLogger(__name__)
 
-# In precedence order: the first that applies to a patient wins.
-STATUSES = (
-    "excluded_on_treatment",
-    "abnormal_untreated",
-    "never_tested",
-    "overdue",
-    "due_soon",
-    "up_to_date",
-)
-GAP_STATUSES = ("never_tested", "overdue", "abnormal_untreated")
+# In precedence order (the first that applies to a patient wins); the output contract owns them.
+STATUSES = SCREENING_STATUSES
 
 # Units after lower-casing and removing whitespace. ng/L and pg/mL are the same unit.
 MASS_UNITS = ("ng/l", "pg/ml")
