@@ -182,6 +182,8 @@ def print_outcome(outcome) -> int:
     if outcome.status == "refused":
         print(f"b12risk: {outcome.message}", file=sys.stderr)
         return EXIT_REFUSED
+    for warning in outcome.warnings:  # names of files, columns and keys only, never values
+        print(f"b12risk: warning: {warning}", file=sys.stderr)
     print(f"report: {outcome.report_html}")
     return EXIT_OK
 

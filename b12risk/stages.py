@@ -53,6 +53,7 @@ class RunOutcome:
     reports_dir: str | None = None
     warehouse: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def inspect(extract_dir: Path) -> ExtractFiles:

@@ -106,6 +106,7 @@ def pipeline(
         reports_dir=str(stages.run_reports_dir(request, run)),
         warehouse=str(request.warehouse),
         timings=timings,
+        warnings=validation.to_dict().get("warnings", []),
     )
 
 

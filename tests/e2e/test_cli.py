@@ -160,3 +160,15 @@ def test_generate_writes_the_contract_files(tmp_path):
         "prescriptions.parquet",
         "procedures.parquet",
     ]
+
+
+def test_an_unknown_harmless_column_is_ignored_with_a_warning(extract_copy, tmp_path):
+    diagnoses = extract_copy / "diagnoses.csv"
+    lines = diagnoses.read_text().splitlines()
+    diagnoses.write_text(
+        "\n".join([lines[0] + ",clinic_room"] + [ln + ",7" for ln in lines[1:]]) + "\n"
+    )
+    result = b12risk(*run_args(extract_copy, tmp_path))
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert any("diagnoses" in w and "clinic_room" in w for w in warnings)
