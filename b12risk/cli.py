@@ -71,6 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(handler=cmd_demo)
 
+    imp = sub.add_parser("import", help="convert Synthea CSV or OMOP CDM CSV into an extract")
+    imp.add_argument("kind", choices=("synthea", "omop"))
+    imp.add_argument("source", type=Path, help="the Synthea or OMOP CSV folder")
+    imp.add_argument("--out", type=Path, required=True)
+    imp.add_argument(
+        "--extracted-on",
+        type=iso_date,
+        default=None,
+        help="extract date (default: the latest event date in the source)",
+    )
+    imp.set_defaults(handler=cmd_import)
+
     dd = sub.add_parser("datadict", help="write the data dictionary (extract contract) as markdown")
     dd.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "extract-format.md")
     dd.set_defaults(handler=cmd_datadict)
@@ -158,6 +170,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
             extract=DEMO_SAMPLE, as_of=as_of, warehouse=DEMO_WAREHOUSE, reports=DEMO_REPORTS
         )
     )
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from b12risk.adapters import omop_to_extract, synthea_to_extract
+    from b12risk.adapters.extract import SourceMissing
+
+    convert = synthea_to_extract if args.kind == "synthea" else omop_to_extract
+    try:
+        rows = convert(args.source, args.out, extracted_on=args.extracted_on)
+    except SourceMissing as exc:
+        print(f"b12risk: import refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"wrote {args.out} ({sum(rows.values()):,} rows)")
+    return EXIT_OK
 
 
 def cmd_datadict(args: argparse.Namespace) -> int:

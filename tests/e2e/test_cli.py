@@ -172,3 +172,19 @@ def test_an_unknown_harmless_column_is_ignored_with_a_warning(extract_copy, tmp_
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]
     assert any("diagnoses" in w and "clinic_room" in w for w in warnings)
+
+
+def test_import_converts_public_synthea_data_into_an_extract(shared_data, tmp_path):
+    result = b12risk(
+        "import", "synthea", str(shared_data / "synthea_unmc_ne111"), "--out", str(tmp_path / "x")
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "x" / "patients.csv").is_file()
+    run = b12risk(*run_args(tmp_path / "x", tmp_path))
+    assert run.returncode == 0, run.stderr
+
+
+def test_import_of_a_folder_without_patients_is_refused(tmp_path):
+    result = b12risk("import", "omop", str(tmp_path), "--out", str(tmp_path / "x"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
