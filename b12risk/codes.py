@@ -248,9 +248,21 @@ def loinc_valid(code: str) -> bool:
     return loinc_check_digit(payload) == check
 
 
+# Case-sensitive systems: their codes are checked (and matched) exactly as written.
+CASE_SENSITIVE_SYSTEMS = frozenset({"READ2"})
+
+
+def checked_form(system: str, code: str) -> str:
+    """The form a code is checked in: surrounding spaces dropped and, except in the
+    case-sensitive Read v2, upper-cased, as codelist matching normalises it (`" k50.0"` is K50.0)."""
+    code = code.strip(" ")
+    return code if system in CASE_SENSITIVE_SYSTEMS else code.upper()
+
+
 def code_format_valid(system: str, code: str) -> bool:
     """True when `code` has the shape (and check digit) of `system`; False for unknown systems."""
     fmt = CODE_FORMATS.get(system)
+    code = checked_form(system, code)
     if fmt is None or not _COMPILED[system].fullmatch(code):
         return False
     if system == "READ2" and len(code) != 5:
@@ -308,6 +320,9 @@ def loinc_valid_expr(code: pl.Expr) -> pl.Expr:
 def code_format_expr(system: str, code: pl.Expr) -> pl.Expr:
     """Vectorised `code_format_valid` for one system: True/False, never null (null code: False)."""
     fmt = CODE_FORMATS[system]
+    code = code.str.strip_chars(" ")
+    if system not in CASE_SENSITIVE_SYSTEMS:
+        code = code.str.to_uppercase()
     ok = code.str.contains(f"^(?:{fmt.pattern})$")
     if system == "READ2":
         ok = ok & (code.str.len_chars() == 5)

@@ -68,7 +68,8 @@ Decisions worth knowing:
 - **Dates.** No event may be dated before its patient's year of birth or after the extract
   date: the manifest's `extracted_on`, else the date of the run.
 - **Code formats** are checked once per distinct (code_system, code) and apply to every row
-  holding that pair. Codes are checked exactly as written (no trimming, no case folding).
+  holding that pair. Codes are checked in the form codelists match them: surrounding spaces
+  dropped and upper-cased, except Read v2 codes, which are case-sensitive.
 """
 
 _QUARANTINE = """\

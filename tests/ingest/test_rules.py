@@ -144,12 +144,9 @@ CASES: list[tuple[str, str, dict[str, str], list[str]]] = [
     ),
     ("ICD10 good", "diagnoses", {"code_system": "ICD10", "code": "D51.0"}, []),
     ("ICD10 without dot", "diagnoses", {"code_system": "ICD10", "code": "D510"}, []),
-    (
-        "ICD10 lower case",
-        "diagnoses",
-        {"code_system": "ICD10", "code": "d51.0"},
-        ["code_format_icd10"],
-    ),
+    # case and surrounding spaces are normalised before the check, as codelist matching does
+    ("ICD10 lower case", "diagnoses", {"code_system": "ICD10", "code": "d51.0"}, []),
+    ("ICD10 padded", "diagnoses", {"code_system": "ICD10", "code": " D51.0 "}, []),
     ("ICD10 too short", "diagnoses", {"code_system": "ICD10", "code": "D5"}, ["code_format_icd10"]),
     ("ICD10CM 7 characters", "diagnoses", {"code_system": "ICD10CM", "code": "M1A.0110"}, []),
     (
@@ -244,7 +241,8 @@ CASES: list[tuple[str, str, dict[str, str], list[str]]] = [
         {"code_system": "ICD10PCS", "code": "0DI64Z3"},
         ["code_format_icd10pcs"],
     ),
-    ("code with a trailing space", "diagnoses", {"code": "44054006 "}, ["code_format_snomed"]),
+    ("code with a trailing space", "diagnoses", {"code": "44054006 "}, []),
+    ("code with a trailing tab", "diagnoses", {"code": "44054006\t"}, ["code_format_snomed"]),
     # ---- events: dates
     ("recorded missing", "diagnoses", {"recorded_on": ""}, ["recorded_on_required"]),
     ("recorded 29 Feb 2023", "diagnoses", {"recorded_on": "2023-02-29"}, ["recorded_on_date"]),
