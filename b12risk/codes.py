@@ -253,8 +253,8 @@ CASE_SENSITIVE_SYSTEMS = frozenset({"READ2"})
 
 
 def checked_form(system: str, code: str) -> str:
-    """The form a code is checked in: surrounding spaces dropped and, except in the
-    case-sensitive Read v2, upper-cased, as codelist matching normalises it (`" k50.0"` is K50.0)."""
+    """The form a code is checked in, as codelist matching normalises it: surrounding spaces
+    dropped and, except in the case-sensitive Read v2, upper-cased (`" k50.0"` is K50.0)."""
     code = code.strip(" ")
     return code if system in CASE_SENSITIVE_SYSTEMS else code.upper()
 
