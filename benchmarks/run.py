@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
-import resource
 import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "data" / "bench"
@@ -27,11 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     args = parser.parse_args(argv)
     print(machine_line())
     rows = []
     for n in args.sizes:
-        rows.extend(bench_size(n, args.seed))
+        rows.extend(bench_size(n, args.seed, args.repeat))
     print()
     print("| patients | step | wall s | peak RSS MB | × floor |")
     print("|---:|---|---:|---:|---:|")
@@ -44,78 +46,55 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def bench_size(n: int, seed: int) -> list[dict]:
+def bench_size(n: int, seed: int, repeat: int) -> list[dict]:
+    """Median of `repeat` runs for the floor and for the pipeline (this machine is shared and
+    noisy); peak RSS is the largest seen."""
     extract = BENCH / f"extract_{n}"
     rows: list[dict] = []
     if not (extract / "manifest.json").exists():
         secs, rss = measure(
-            [
-                sys.executable,
-                "-m",
-                "b12risk.cli",
-                "generate",
-                "--patients",
-                str(n),
-                "--seed",
-                str(seed),
-                "--out",
-                str(extract),
-                "--as-of",
-                str(AS_OF),
-            ]
+            [sys.executable, "-m", "b12risk.cli", "generate", "--patients", str(n)]
+            + ["--seed", str(seed), "--out", str(extract), "--as-of", str(AS_OF)]
         )
         rows.append(row(n, "generate", secs, rss))
-    floor_s, floor_rss = measure([sys.executable, "-m", "benchmarks.floor", str(extract)])
-    rows.append(row(n, "floor: bare DuckDB typed CSV load", floor_s, floor_rss, ratio=1.0))
+    floors = [
+        measure([sys.executable, "-m", "benchmarks.floor", str(extract)]) for _ in range(repeat)
+    ]
+    floor_s = median(s for s, _ in floors)
+    rows.append(
+        row(n, "floor: bare DuckDB typed CSV load", floor_s, max(r for _, r in floors), 1.0)
+    )
+    runs = [run_pipeline_once(n, extract) for _ in range(repeat)]
+    stage_names = list(runs[0][2])
+    for name in stage_names:
+        secs = median(stages[name]["seconds"] for _, _, stages in runs)
+        rss = max(stages[name]["rss_mb"] for _, _, stages in runs)
+        rows.append(row(n, f"stage: {name}", secs, rss, secs / floor_s))
+    parts = ("inspect", "ingest", "validate")
+    secs = median(sum(stages[p]["seconds"] for p in parts) for _, _, stages in runs)
+    rss = max(stages[p]["rss_mb"] for _, _, stages in runs for p in parts)
+    rows.append(row(n, "ingest + validate", secs, rss, secs / floor_s))
+    secs = median(total for total, _, _ in runs)
+    rss = max(peak for _, peak, _ in runs)
+    rows.append(
+        row(n, "whole pipeline (b12risk run, incl. Prefect start-up)", secs, rss, secs / floor_s)
+    )
+    return rows
+
+
+def run_pipeline_once(n: int, extract: Path) -> tuple[float, float, dict]:
+    """One `b12risk run`-equivalent process: total wall, peak RSS, per-stage seconds and RSS."""
     stage_file = BENCH / f"stages_{n}.json"
     wh = BENCH / f"warehouse_{n}.duckdb"
     for leftover in (wh, wh.with_name(wh.name + ".new")):
         leftover.unlink(missing_ok=True)
-    secs, rss = measure(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.stages",
-            str(extract),
-            str(wh),
-            str(BENCH / "reports"),
-            str(stage_file),
-            str(AS_OF),
-        ]
+    secs, _ = measure(
+        [sys.executable, "-m", "benchmarks.stages", str(extract), str(wh)]
+        + [str(BENCH / "reports"), str(stage_file), str(AS_OF)]
     )
     stages = json.loads(stage_file.read_text())
     # Resetting VmHWM per stage also resets what ru_maxrss reports: take the stages' maximum.
-    rss = max(info["rss_mb"] for info in stages.values())
-    for name, info in stages.items():
-        rows.append(
-            row(
-                n,
-                f"stage: {name}",
-                info["seconds"],
-                info["rss_mb"],
-                ratio=info["seconds"] / floor_s,
-            )
-        )
-    ingest_validate = sum(stages[s]["seconds"] for s in ("inspect", "ingest", "validate"))
-    rows.append(
-        row(
-            n,
-            "ingest + validate",
-            ingest_validate,
-            max(stages[s]["rss_mb"] for s in ("ingest", "validate")),
-            ratio=ingest_validate / floor_s,
-        )
-    )
-    rows.append(
-        row(
-            n,
-            "whole pipeline (b12risk run, incl. Prefect start-up)",
-            secs,
-            rss,
-            ratio=secs / floor_s,
-        )
-    )
-    return rows
+    return secs, max(info["rss_mb"] for info in stages.values()), stages
 
 
 def row(n, step, seconds, rss_mb, ratio=None) -> dict:
@@ -123,19 +102,18 @@ def row(n, step, seconds, rss_mb, ratio=None) -> dict:
 
 
 def measure(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and peak RSS (MB) of one child process (its own rusage, via wait4)."""
     started = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    proc = subprocess.Popen(cmd, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the max over all children so far: fine while sizes only grow.
-    return seconds, max(peak, before) / 1024
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark step failed ({proc.returncode}): {' '.join(cmd)}")
+    return seconds, usage.ru_maxrss / 1024
 
 
 def machine_line() -> str:
-    import os
-
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     cpu = platform.processor() or platform.machine()
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
