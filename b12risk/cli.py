@@ -208,6 +208,14 @@ def print_outcome(outcome) -> int:
     if outcome.status == "refused":
         print(f"b12risk: {outcome.message}", file=sys.stderr)
         return EXIT_REFUSED
+    unknown = outcome.not_judged.get("n_unknown_unit")
+    if unknown != 0 and outcome.not_judged:
+        shown = "[suppressed]" if unknown is None else unknown
+        print(
+            f"b12risk: B12 results in a unit that cannot be converted (counted as tests, "
+            f"not judged): {shown}",
+            file=sys.stderr,
+        )
     for warning in outcome.warnings:  # names of files, columns and keys only, never values
         print(f"b12risk: warning: {warning}", file=sys.stderr)
     print(f"report: {outcome.report_html}")

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from b12risk import warehouse
 from b12risk.codelists import load_codelists
 from b12risk.cohorts import flag_cohorts
 from b12risk.config import DEFAULT_CODELISTS, Config
+from b12risk.disclosure import DisclosurePolicy, suppress
 from b12risk.ingest import ExtractFiles, inspect_extract, stage_extract
 from b12risk.report import write_reports
 from b12risk.runinfo import RunInfo, new_run_id
@@ -54,6 +56,7 @@ class RunOutcome:
     warehouse: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    not_judged: dict[str, Any] = field(default_factory=dict)
 
 
 def inspect(extract_dir: Path) -> ExtractFiles:
@@ -137,7 +140,9 @@ def write_manifest(
     files: ExtractFiles,
     validation,
     timings: dict[str, float],
-) -> Path:
+    status_result=None,
+) -> dict[str, Any]:
+    """Write reports/<run_id>/manifest.json and return what it says."""
     with warehouse.read_only(request.warehouse) as con:
         codelists = [
             dict(zip(("concept", "version", "sha256", "source", "n_codes"), row, strict=True))
@@ -161,14 +166,34 @@ def write_manifest(
         "worklists_written": request.worklists,
         "codelists": codelists,
         "reconciliation": validation.to_dict()["tables"],
+        "lab_results_not_judged": results_not_judged(config, request, status_result),
         "stage_seconds": timings,
         "warehouse": str(request.warehouse),
         "started_at": run.started_at,
         "finished_at": datetime.now(UTC),
     }
-    path = run_reports_dir(request, run) / "manifest.json"
-    write_json(path, document)
-    return path
+    write_json(run_reports_dir(request, run) / "manifest.json", document)
+    return document
+
+
+def results_not_judged(config: Config, request: RunRequest, status_result) -> dict[str, Any]:
+    """B12 results counted as tests but not judged (unknown unit, no value), disclosure-controlled
+    like every aggregate output."""
+    if status_result is None:
+        return {}
+    counts = pd.DataFrame(
+        {
+            "n_unknown_unit": [status_result.n_unknown_unit_results],
+            "n_without_value": [status_result.n_results_without_value],
+        }
+    )
+    policy = DisclosurePolicy.from_settings(config.disclosure, enabled=request.disclosure)
+    published = suppress(counts, ["n_unknown_unit", "n_without_value"], policy=policy)
+    return {k: _plain(v) for k, v in published.iloc[0].items()}
+
+
+def _plain(value: Any) -> Any:
+    return None if pd.isna(value) else value.item() if hasattr(value, "item") else value
 
 
 def write_json(path: Path, document: dict[str, Any]) -> None:

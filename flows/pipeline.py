@@ -86,7 +86,7 @@ def pipeline(
             with progress.stage("cohorts", timings):
                 cohorts_task(request, config, run)
             with progress.stage("status", timings):
-                status_task(request, config, run)
+                screened = status_task(request, config, run)
             with progress.stage("report", timings):
                 reported = report_task(request, config, run, validation)
             with progress.stage("publish", timings):
@@ -97,7 +97,7 @@ def pipeline(
         except BaseException:
             warehouse.discard_next(request.warehouse)
             raise
-    manifest_task(request, config, run, files, validation, timings)
+    manifest = manifest_task(request, config, run, files, validation, timings, screened)
     _artifacts(reported)
     return stages.RunOutcome(
         run_id=run.run_id,
@@ -107,6 +107,7 @@ def pipeline(
         warehouse=str(request.warehouse),
         timings=timings,
         warnings=validation.to_dict().get("warnings", []),
+        not_judged=manifest["lab_results_not_judged"],
     )
 
 

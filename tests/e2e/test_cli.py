@@ -67,6 +67,15 @@ def test_run_publishes_a_warehouse_and_a_report(sample_extract, tmp_path):
     assert not (run_dir / "sensitive").exists()  # worklists only on request
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["as_of"] == AS_OF.isoformat()
+    assert set(manifest["stage_seconds"]) >= {"ingest", "validate", "cohorts", "status", "report"}
+    assert {c["concept"] for c in manifest["codelists"]} >= {"metformin", "b12_tests"}
+    assert all(len(c["sha256"]) == 64 for c in manifest["codelists"])
+    not_judged = manifest["lab_results_not_judged"]
+    assert set(not_judged) >= {"n_unknown_unit", "n_without_value"}
+    assert all(
+        v is None or (v % 5 == 0 and not 1 <= v <= 7)
+        for v in (not_judged["n_unknown_unit"], not_judged["n_without_value"])
+    )
     for table, counts in manifest["reconciliation"].items():
         assert counts["read"] == counts["loaded"] + counts["quarantined"], table
     with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as con:
