@@ -154,3 +154,20 @@ def test_each_run_records_its_summary_and_aggregates_as_prefect_artifacts(
     published = str(table[-1].data)
     assert "n_at_risk" in published and "patient_id" not in published
     assert "PLANT-" not in published + str(summary[-1].data)
+
+
+def test_a_changed_extract_replaces_the_published_extract_tables(
+    prefect_harness, sample_extract, extract_copy, tmp_path
+):
+    assert run_flow(sample_extract, tmp_path).status == "published"
+    wh = tmp_path / "wh.duckdb"
+    before = query(wh, "SELECT count(*) FROM diagnoses")[0][0]
+    diagnoses = extract_copy / "diagnoses.csv"
+    lines = diagnoses.read_text().splitlines()
+    kept = lines[: len(lines) // 2]  # header and the first half of the rows
+    diagnoses.write_text("\n".join(kept) + "\n")
+    outcome = run_flow(extract_copy, tmp_path)
+    assert outcome.status == "published"
+    assert query(wh, "SELECT count(*) FROM diagnoses")[0][0] == len(kept) - 1 < before
+    hashes = query(wh, "SELECT count(DISTINCT extract_hash) FROM runs")
+    assert hashes == [(2,)]
