@@ -21,7 +21,7 @@ import pandas as pd
 from b12risk import warehouse
 from b12risk.codelists import load_codelists
 from b12risk.cohorts import flag_cohorts
-from b12risk.config import DEFAULT_CODELISTS, Config
+from b12risk.config import DEFAULT_CODELISTS, Config, load_config
 from b12risk.disclosure import DisclosurePolicy, suppress
 from b12risk.ingest import ExtractFiles, inspect_extract, stage_extract
 from b12risk.report import write_reports
@@ -57,6 +57,15 @@ class RunOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     not_judged: dict[str, Any] = field(default_factory=dict)
+
+
+def preflight(config_path: Path | None, codelists_dir: Path = DEFAULT_CODELISTS) -> Config:
+    """Check the configuration and the reviewed codelists before a run starts, so a user's
+    mistake there is a one-line refusal rather than a failed flow."""
+    config = load_config(config_path)
+    with duckdb.connect() as con:
+        load_codelists(con, codelists_dir)
+    return config
 
 
 def inspect(extract_dir: Path) -> ExtractFiles:

@@ -22,6 +22,7 @@ for _key, _value in PREFECT_DEFAULTS.items():
 
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings  # noqa: E402
 
+from b12risk.stages import preflight  # noqa: E402
 from flows.pipeline import pipeline  # noqa: E402
 
 # At exit Prefect's client drains its event queue and says so at WARNING: noise for users.
@@ -38,6 +39,7 @@ def run_pipeline(
     worklists: bool = False,
     disclosure: bool = True,
 ):
+    preflight(config)  # a bad config or edited codelist: ConfigError before any flow starts
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         return pipeline(
             extract_dir=str(extract),

@@ -197,3 +197,12 @@ def test_import_of_a_folder_without_patients_is_refused(tmp_path):
     result = b12risk("import", "omop", str(tmp_path), "--out", str(tmp_path / "x"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_a_bad_config_is_refused_before_the_run_starts(sample_extract, tmp_path):
+    config = tmp_path / "cohorts.toml"
+    config.write_text("[population]\nmin_age = 16\n")  # no cohorts, eras, screening
+    result = b12risk(*run_args(sample_extract, tmp_path, "--config", str(config)))
+    assert result.returncode == 2
+    assert "config" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "wh.duckdb").exists()
