@@ -12,6 +12,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 
 from b12risk import progress, stages, warehouse
 from b12risk.config import load_config
@@ -62,7 +63,7 @@ def pipeline(
     config_path: str | None = None,
     worklists: bool = False,
     disclosure: bool = True,
-) -> stages.RunOutcome:
+) -> stages.RunOutcome | Failed:
     """Ingest one extract, flag cohorts, work out screening status, report and publish."""
     config = load_config(config_path)
     request = stages.RunRequest(
@@ -93,7 +94,10 @@ def pipeline(
                 publish_task(request, run)
         except ExtractRefused as refusal:
             warehouse.discard_next(request.warehouse)
-            return stages.RunOutcome(run_id="", status="refused", message=str(refusal))
+            # A Failed flow run (visible as such on a dashboard), with no traceback: the
+            # refusal is the user's to fix, and its one line names the file and column.
+            outcome = stages.RunOutcome(run_id="", status="refused", message=str(refusal))
+            return Failed(message=str(refusal), data=outcome)
         except BaseException:
             warehouse.discard_next(request.warehouse)
             raise

@@ -41,7 +41,8 @@ def run_pipeline(
 ):
     preflight(config)  # a bad config or edited codelist: ConfigError before any flow starts
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        return pipeline(
+        state = pipeline(
+            return_state=True,
             extract_dir=str(extract),
             as_of=as_of,
             warehouse_path=str(warehouse),
@@ -50,3 +51,7 @@ def run_pipeline(
             worklists=worklists,
             disclosure=disclosure,
         )
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, BaseException):  # an unexpected failure: the CLI reports it
+        raise outcome
+    return outcome

@@ -171,3 +171,23 @@ def test_a_changed_extract_replaces_the_published_extract_tables(
     assert query(wh, "SELECT count(*) FROM diagnoses")[0][0] == len(kept) - 1 < before
     hashes = query(wh, "SELECT count(DISTINCT extract_hash) FROM runs")
     assert hashes == [(2,)]
+
+
+def test_a_refused_extract_is_a_failed_flow_run_with_the_refusal_as_its_message(
+    prefect_harness, extract_copy, tmp_path
+):
+    from flows.pipeline import pipeline
+
+    (extract_copy / "procedures.csv").write_bytes(b"")  # a zero-byte file
+    state = pipeline(
+        extract_dir=str(extract_copy),
+        as_of=AS_OF,
+        warehouse_path=str(tmp_path / "wh.duckdb"),
+        reports_dir=str(tmp_path / "reports"),
+        return_state=True,
+    )
+    assert state.is_failed()
+    assert "procedures.csv" in state.message
+    assert state.result(raise_on_failure=False).status == "refused"
+    assert not (tmp_path / "wh.duckdb").exists()
+    assert not warehouse.next_path(tmp_path / "wh.duckdb").exists()
