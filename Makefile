@@ -6,13 +6,6 @@ STAMP  := $(VENV)/.installed
 SHARED_DATA ?= ../shared/data
 export B12RISK_SHARED_DATA ?= $(SHARED_DATA)
 
-# Quiet, fast Prefect on the embedded ephemeral API (see docs/architecture.md)
-export PREFECT_SERVER_ANALYTICS_ENABLED=false
-export PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED=false
-export PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED=false
-export PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED=false
-export PREFECT_LOGGING_LEVEL ?= WARNING
-export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: install demo test bench check format clean lock datadict
 

@@ -8,15 +8,14 @@ never patient-level values on the terminal).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
 from datetime import date, timedelta
 from pathlib import Path
 
-# Small matrices in disclosure control run up to 10x slower with multithreaded BLAS on 2 cores;
-# must be set before numpy is imported.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from flows.settings import apply_defaults
+
+apply_defaults()  # before numpy or Prefect is imported
 
 from b12risk import __version__  # noqa: E402
 from b12risk.config import PROJECT_ROOT, ConfigError  # noqa: E402

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 from datetime import date
 from pathlib import Path
 
-# Fast and quiet embedded Prefect (../shared/reference/stack-notes.md); a user's own
-# environment settings win.
-PREFECT_DEFAULTS = {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
-    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
-    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_LOGGING_LOG_PRINTS": "false",
-}
-for _key, _value in PREFECT_DEFAULTS.items():
-    os.environ.setdefault(_key, _value)
+from flows.settings import apply_defaults
+
+apply_defaults()
 
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings  # noqa: E402
 

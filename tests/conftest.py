@@ -6,19 +6,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
-import pytest
+from flows.settings import apply_defaults
 
-# Quiet, fast Prefect for flow tests (stack notes): set before Prefect is imported anywhere.
-for _key, _value in {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
-    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
-    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    "OPENBLAS_NUM_THREADS": "1",
-}.items():
-    os.environ.setdefault(_key, _value)
+# Quiet, fast Prefect and single-threaded BLAS: set before Prefect or numpy is imported.
+apply_defaults()
+
+import duckdb  # noqa: E402
+import pytest  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("B12RISK_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
