@@ -7,46 +7,10 @@ from pathlib import Path
 
 import duckdb
 
-TYPES = {
-    "patients": {
-        "patient_id": "VARCHAR",
-        "year_of_birth": "INTEGER",
-        "month_of_birth": "INTEGER",
-        "sex": "VARCHAR",
-        "practice_id": "VARCHAR",
-        "registered_on": "DATE",
-        "deregistered_on": "DATE",
-        "died_on": "DATE",
-    },
-    "diagnoses": {
-        "patient_id": "VARCHAR",
-        "code_system": "VARCHAR",
-        "code": "VARCHAR",
-        "recorded_on": "DATE",
-    },
-    "prescriptions": {
-        "patient_id": "VARCHAR",
-        "code_system": "VARCHAR",
-        "code": "VARCHAR",
-        "issued_on": "DATE",
-        "days_supply": "INTEGER",
-        "daily_dose_mg": "DOUBLE",
-    },
-    "lab_results": {
-        "patient_id": "VARCHAR",
-        "code_system": "VARCHAR",
-        "code": "VARCHAR",
-        "taken_on": "DATE",
-        "value": "DOUBLE",
-        "unit": "VARCHAR",
-    },
-    "procedures": {
-        "patient_id": "VARCHAR",
-        "code_system": "VARCHAR",
-        "code": "VARCHAR",
-        "performed_on": "DATE",
-    },
-}
+from schemas.contract import TABLES
+
+# The declared types are the contract's warehouse types: the floor loads what we load.
+TYPES = {t.name: {c.name: c.sql_type for c in t.columns} for t in TABLES.values()}
 
 
 def main(extract: str) -> None:
