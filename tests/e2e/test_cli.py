@@ -206,3 +206,24 @@ def test_a_bad_config_is_refused_before_the_run_starts(sample_extract, tmp_path)
     assert result.returncode == 2
     assert "config" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "wh.duckdb").exists()
+
+
+def test_a_config_file_overrides_the_default_cohorts(sample_extract, tmp_path):
+    from b12risk.config import DEFAULT_CONFIG
+
+    config = tmp_path / "cohorts.toml"
+    text = DEFAULT_CONFIG.read_text().replace(
+        'name = "older_adults"', 'name = "older_adults"\nenabled = false'
+    )
+    config.write_text(text.replace("min_era_days = 1095", "min_era_days = 730"))
+    result = b12risk(*run_args(sample_extract, tmp_path, "--config", str(config)))
+    assert result.returncode == 0, result.stderr
+    with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as con:
+        labels = {r[0] for r in con.execute("SELECT label FROM cohort_attrition").fetchall()}
+        columns = {r[0] for r in con.execute("DESCRIBE patient_cohorts").fetchall()}
+        shortest = con.execute(
+            "SELECT min(era_days) FROM cohort_membership WHERE cohort = 'long_term_metformin'"
+        ).fetchall()[0][0]
+    assert "older_adults" not in labels and "older_adults" not in columns
+    assert "long_term_metformin" in labels
+    assert 730 <= shortest < 1095  # the overridden threshold took effect
