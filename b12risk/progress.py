@@ -5,12 +5,9 @@ Only stage names, durations and counts pass through here: never patient-level va
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-log = logging.getLogger("b12risk")
 
 Listener = Callable[[str, str, dict], None]
 _listeners: list[Listener] = []
