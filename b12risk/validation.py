@@ -3,12 +3,14 @@
 Staging (`b12risk.ingest`) already typed every value (NULL plus its text in `<column>_text`
 where the text is not a valid value). Per table, a DuckDB query (`b12risk/sql/staging/
 batch_<table>.sql`) adds source_row, `_unparsed` flags and the helper columns of the
-cross-table rules, and streams the rows in Arrow batches into the table's pandera (Polars)
-model, run lazily: every failure of every row in one pass. Only (row index, rule name) pairs
-leave pandera; its failure_case values are dropped unread. The failed rows go back to
-DuckDB (`validation_failures`, with every rule they broke), are copied with their values into
-`quarantine` and deleted from `staging_<table>`, which, stripped of its `_text` columns,
-becomes `<table>`: the good rows are never copied.
+cross-table rules, and streams the rows in Arrow batches. Each batch is screened in one
+Polars pass with the model's own rule expressions (`schemas.extract.batch_screen`); the rows
+that break any rule go through the table's pandera (Polars) model, run lazily: every failure
+of every row in one pass (the first batch always does, so columns and types are checked).
+Only (row index, rule name) pairs leave pandera; its failure_case values are dropped unread.
+The failed rows go back to DuckDB (`validation_failures`, with every rule they broke), are
+copied with their values into `quarantine` and deleted from `staging_<table>`, which,
+stripped of its `_text` columns, becomes `<table>`: the good rows are never copied.
 
 Order matters: patients first, since an event is loaded only when its patient is
 (`event_patient_unknown`); code formats are checked once per distinct (code_system, code)
@@ -36,7 +38,7 @@ from b12risk.codes import CODE_FORMATS, CODE_SYSTEMS
 from b12risk.ingest import StageResult, drop_staging
 from b12risk.sqlfiles import run_script, run_sql, sql_text
 from schemas.contract import TABLE_NAMES
-from schemas.extract import batch_schema, codes_schema
+from schemas.extract import batch_schema, batch_screen, codes_schema
 from schemas.rules import rule_order, rules_for
 
 log = logging.getLogger(__name__)
@@ -177,11 +179,12 @@ def check_code_formats(con: duckdb.DuckDBPyConnection) -> int:
 def check_rows(con: duckdb.DuckDBPyConnection, table: str, extract_date: date) -> int:
     """Stream batch_<table> through its model; append failed rows to validation_failures."""
     schema = batch_schema(table, extract_date)
+    screen = batch_screen(table, extract_date)
     names = [r.name for r in rules_for(table)]
     stream = con.cursor()  # a second connection: the stream stays open while failures are written
     try:
         reader = stream.sql(sql_text(f"staging/batch_{table}")).to_arrow_reader(BATCH_ROWS)
-        failed = _check_batches(con, table, schema, names, reader)
+        failed = _check_batches(con, table, schema, screen, names, reader)
     finally:
         stream.close()
     return failed
@@ -191,14 +194,23 @@ def _check_batches(
     con: duckdb.DuckDBPyConnection,
     table: str,
     schema: pa.DataFrameSchema,
+    screen: pl.Expr,
     names: list[str],
     reader: pyarrow.RecordBatchReader,
 ) -> int:
+    """The model runs on each batch's rows that break a rule (every rule of every row is
+    screened first in one pass) and always on the first batch, even empty, for its columns
+    and types: a reader's batches all share one Arrow schema."""
     failed = 0
+    structure_checked = False
     for batch in reader:
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
+        frame = frame.filter(~screen)
+        if frame.is_empty() and structure_checked:
+            continue
         failing = _failing_rows(schema, frame, names)
+        structure_checked = True
         if failing.is_empty():
             continue
         rows = _rules_per_row(failing, frame.get_column("source_row"), names)
