@@ -135,7 +135,8 @@ def parsers():
 @given(texts=st.lists(st.one_of(day_text, integer_text, number_text), min_size=1, max_size=30))
 def test_the_sql_parsers_agree_with_the_reference(parsers, texts):
     got = parsers.execute(
-        "SELECT t, text_to_date(t), text_to_integer(t), text_to_double(t) "
+        "SELECT t, text_to_date(t, try_cast(t AS DATE)), "
+        "text_to_integer(t, try_cast(t AS INTEGER)), text_to_double(t, try_cast(t AS DOUBLE)) "
         "FROM unnest($texts::VARCHAR[]) AS u(t)",
         {"texts": [t if t != "" else None for t in texts]},
     ).fetchall()

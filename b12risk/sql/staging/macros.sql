@@ -2,31 +2,28 @@
 -- connection, never in the warehouse. Each returns NULL when the text is not a valid value
 -- of the type, so a bad value is a rule failure of its row, never an error of the batch.
 -- DuckDB's casts alone are too lenient ('2023-2-3', '2023/02/03', 'infinity', '1e3', '0x10',
--- ' 5' all cast), hence the round trips and patterns.
+-- ' 5' all cast), hence the round trips and patterns. Each parser takes the text and that
+-- lenient cast of it (try_cast(p_text AS <type>)), computed once by the caller in a CTE.
 
 -- text_to_date: a real calendar date written exactly YYYY-MM-DD (2023-02-30 is not one).
-CREATE OR REPLACE TEMP MACRO text_to_date(p_text) AS
-    CASE WHEN length(p_text) = 10 AND CAST(try_cast(p_text AS DATE) AS VARCHAR) = p_text
-         THEN try_cast(p_text AS DATE) END;
+CREATE OR REPLACE TEMP MACRO text_to_date(p_text, p_date) AS
+    CASE WHEN length(p_text) = 10 AND CAST(p_date AS VARCHAR) = p_text THEN p_date END;
 
 -- text_to_integer: an optional minus sign and 1-9 digits (leading zeros allowed: '07').
--- The canonical form is checked by a cheap round trip first; the pattern only runs on the rest.
-CREATE OR REPLACE TEMP MACRO text_to_integer(p_text) AS
-    CASE WHEN CAST(try_cast(p_text AS INTEGER) AS VARCHAR) = p_text
-         THEN try_cast(p_text AS INTEGER)
-         WHEN regexp_full_match(p_text, '-?[0-9]{1,9}')
-         THEN try_cast(p_text AS INTEGER) END;
+-- The canonical form is checked by the cheap round trip first; the pattern only runs on the rest.
+CREATE OR REPLACE TEMP MACRO text_to_integer(p_text, p_integer) AS
+    CASE WHEN CAST(p_integer AS VARCHAR) = p_text THEN p_integer
+         WHEN regexp_full_match(p_text, '-?[0-9]{1,9}') THEN p_integer END;
 
 -- text_to_double: a finite decimal number: sign, digits, point, exponent (no 'nan', 'inf',
--- thousands separators or units). Canonical integers and doubles ('5', '5.0') take the cheap
--- round trip; the pattern only runs on other spellings ('5.', '.5', '1e3').
-CREATE OR REPLACE TEMP MACRO text_to_double(p_text) AS
-    CASE WHEN NOT isfinite(try_cast(p_text AS DOUBLE)) THEN NULL
-         WHEN CAST(try_cast(p_text AS INTEGER) AS VARCHAR) = p_text
-              OR CAST(try_cast(p_text AS DOUBLE) AS VARCHAR) = p_text
-         THEN try_cast(p_text AS DOUBLE)
+-- thousands separators or units). Canonical doubles and integers ('5.0', '5') take the cheap
+-- round trips; the pattern only runs on other spellings ('5.', '.5', '1e3').
+CREATE OR REPLACE TEMP MACRO text_to_double(p_text, p_double) AS
+    CASE WHEN NOT isfinite(p_double) THEN NULL
+         WHEN CAST(p_double AS VARCHAR) = p_text THEN p_double
+         WHEN CAST(try_cast(p_text AS INTEGER) AS VARCHAR) = p_text THEN p_double
          WHEN regexp_full_match(p_text, '[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?')
-         THEN try_cast(p_text AS DOUBLE) END;
+         THEN p_double END;
 
 -- parquet_to_text: a Parquet value as the text a CSV would hold: dates YYYY-MM-DD, a
 -- timestamp at midnight as its date, a whole float as an integer (pandas writes integer

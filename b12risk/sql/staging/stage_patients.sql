@@ -2,14 +2,23 @@
 -- and its text is kept in <column>_text (NULL when the value parsed or was missing). Rows are
 -- in file order (the caller preserves insertion order): source_row = rowid + 1.
 CREATE OR REPLACE TABLE staging_patients AS
-WITH typed AS (
+WITH lenient AS (
     SELECT s.*,
-           text_to_integer(s.year_of_birth) AS year_of_birth_typed,
-           text_to_integer(s.month_of_birth) AS month_of_birth_typed,
-           text_to_date(s.registered_on) AS registered_on_typed,
-           text_to_date(s.deregistered_on) AS deregistered_on_typed,
-           text_to_date(s.died_on) AS died_on_typed
+           try_cast(s.year_of_birth AS INTEGER) AS year_of_birth_cast,
+           try_cast(s.month_of_birth AS INTEGER) AS month_of_birth_cast,
+           try_cast(s.registered_on AS DATE) AS registered_on_cast,
+           try_cast(s.deregistered_on AS DATE) AS deregistered_on_cast,
+           try_cast(s.died_on AS DATE) AS died_on_cast
     FROM staging_source($path, $columns) AS s
+),
+typed AS (
+    SELECT l.*,
+           text_to_integer(l.year_of_birth, l.year_of_birth_cast) AS year_of_birth_typed,
+           text_to_integer(l.month_of_birth, l.month_of_birth_cast) AS month_of_birth_typed,
+           text_to_date(l.registered_on, l.registered_on_cast) AS registered_on_typed,
+           text_to_date(l.deregistered_on, l.deregistered_on_cast) AS deregistered_on_typed,
+           text_to_date(l.died_on, l.died_on_cast) AS died_on_typed
+    FROM lenient AS l
 )
 SELECT patient_id,
        year_of_birth_typed AS year_of_birth,

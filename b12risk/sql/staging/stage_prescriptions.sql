@@ -6,12 +6,19 @@ WITH source AS (
     UNION ALL BY NAME
     SELECT * FROM staging_source($path, $columns)
 ),
-typed AS (
+lenient AS (
     SELECT s.*,
-           text_to_date(s.issued_on) AS issued_on_typed,
-           text_to_integer(s.days_supply) AS days_supply_typed,
-           text_to_double(s.daily_dose_mg) AS daily_dose_mg_typed
+           try_cast(s.issued_on AS DATE) AS issued_on_cast,
+           try_cast(s.days_supply AS INTEGER) AS days_supply_cast,
+           try_cast(s.daily_dose_mg AS DOUBLE) AS daily_dose_mg_cast
     FROM source AS s
+),
+typed AS (
+    SELECT l.*,
+           text_to_date(l.issued_on, l.issued_on_cast) AS issued_on_typed,
+           text_to_integer(l.days_supply, l.days_supply_cast) AS days_supply_typed,
+           text_to_double(l.daily_dose_mg, l.daily_dose_mg_cast) AS daily_dose_mg_typed
+    FROM lenient AS l
 )
 SELECT patient_id, code_system, code,
        issued_on_typed AS issued_on,
