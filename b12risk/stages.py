@@ -6,6 +6,7 @@ tasks in `flows/` stay thin wrappers and every stage is callable and testable wi
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from b12risk.codelists import load_codelists
 from b12risk.cohorts import flag_cohorts
 from b12risk.config import DEFAULT_CODELISTS, Config, load_config
 from b12risk.disclosure import DisclosurePolicy, suppress
-from b12risk.ingest import ExtractFiles, inspect_extract, stage_extract
+from b12risk.ingest import ExtractFiles, ExtractRefused, inspect_extract, stage_extract
 from b12risk.report import write_reports
 from b12risk.runinfo import RunInfo, new_run_id
 from b12risk.sqlfiles import run_sql
@@ -68,8 +69,44 @@ def preflight(config_path: Path | None, codelists_dir: Path = DEFAULT_CODELISTS)
     return config
 
 
+# Inspections done ahead of a run (`inspect_ahead`), each used once by the run's inspect stage.
+_AHEAD: dict[Path, tuple[tuple, ExtractFiles]] = {}
+
+
 def inspect(extract_dir: Path) -> ExtractFiles:
-    return inspect_extract(Path(extract_dir))
+    """Inspect the extract, or take the inspection `inspect_ahead` made of it, if no entry of
+    the folder has changed since (names, sizes, modification and change times, inodes)."""
+    directory = Path(extract_dir)
+    ahead = _AHEAD.pop(directory.resolve(), None)
+    if ahead is not None and ahead[0] and ahead[0] == folder_fingerprint(directory):
+        return ahead[1]
+    return inspect_extract(directory)
+
+
+def inspect_ahead(extract_dir: Path) -> None:
+    """Inspect the extract before the flow starts (while Prefect's API starts up), for the
+    run's inspect stage to take. A refusal is left for that stage to raise and record."""
+    directory = Path(extract_dir)
+    before = folder_fingerprint(directory)
+    try:
+        files = inspect_extract(directory)
+    except ExtractRefused:
+        return
+    if before and before == folder_fingerprint(directory):
+        _AHEAD[directory.resolve()] = (before, copy.deepcopy(files))
+
+
+def folder_fingerprint(directory: Path) -> tuple:
+    """What changes when any entry of the folder is replaced, rewritten, added or removed."""
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        return tuple(
+            (e.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            for e in entries
+            for st in [e.stat()]
+        )
+    except OSError:
+        return ()
 
 
 def begin_run(files: ExtractFiles, request: RunRequest, config: Config) -> RunInfo:
