@@ -1,4 +1,9 @@
-"""Run the pipeline flow in this process on Prefect's embedded defaults (no server to start)."""
+"""Run the pipeline flow in this process on Prefect's embedded defaults (no server to start).
+
+Prefect's local API starts first, as its own process (`flows.local_api`); the library and the
+flow are imported, the configuration and codelists checked and the extract inspected while it
+starts up, so a run does not wait for each in turn.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,14 @@ from flows.settings import apply_defaults
 
 apply_defaults()
 
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings  # noqa: E402
+from prefect.settings import (  # noqa: E402
+    PREFECT_API_URL,
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    temporary_settings,
+)
 
-from b12risk.stages import preflight  # noqa: E402
-from flows.pipeline import pipeline  # noqa: E402
+from b12risk import progress  # noqa: E402
+from flows.local_api import start_local_api  # noqa: E402
 
 # At exit Prefect's client drains its event queue and says so at WARNING: noise for users.
 logging.getLogger("EventsWorker").setLevel(logging.ERROR)
@@ -29,8 +38,22 @@ def run_pipeline(
     worklists: bool = False,
     disclosure: bool = True,
 ):
-    preflight(config)  # a bad config or edited codelist: ConfigError before any flow starts
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    with progress.stage("prepare"):
+        api = start_local_api()
+        try:
+            from b12risk import stages  # imported while the API starts: the library is heavy
+            from flows.pipeline import pipeline
+
+            stages.preflight(config)  # a bad config or edited codelist: ConfigError, no flow
+            stages.inspect_ahead(extract)
+        except BaseException:
+            api.stop()
+            raise
+        api_url = api.wait()
+    settings = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    if api_url:
+        settings[PREFECT_API_URL] = api_url
+    with temporary_settings(updates=settings):
         state = pipeline(
             return_state=True,
             extract_dir=str(extract),

@@ -1,0 +1,145 @@
+"""Prefect's local API for one command, started first so that its start-up overlaps the run's.
+
+With no PREFECT_API_URL, Prefect starts an ephemeral API server when the first flow run needs
+it: it imports the server in this process (~1.7 s), then starts it in a subprocess and waits
+for it (~2.2 s), while the run waits. `start_local_api()` starts the same server (Prefect's
+own app factory, run by uvicorn with the flags Prefect's `SubprocessASGIServer` sets) first
+thing, without importing it here, and the run prepares (imports, configuration, codelists,
+inspection of the extract) while it starts. The flow then runs against it through
+PREFECT_API_URL and it is stopped when this process exits (on Linux, also if it is killed).
+
+If it does not answer in time, it is stopped and nothing is set: Prefect starts its own
+ephemeral server as before. With PREFECT_API_URL already set (a real server, or the test
+harness), this does nothing. The server's database is Prefect's usual one (PREFECT_HOME).
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+    get_current_settings,
+)
+
+PORT_IN_USE = 3  # uvicorn's exit code when the port was taken meanwhile
+SERVER_ENV = {
+    "PREFECT_UI_ENABLED": "0",
+    "PREFECT__SERVER_EPHEMERAL": "1",
+    "PREFECT__SERVER_FINAL": "1",
+}
+
+
+class LocalApi:
+    """A Prefect API server process owned by this process (or none)."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def start(self) -> LocalApi:
+        if PREFECT_API_URL.value():
+            return self
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            _command(self.port), env=_environment(), preexec_fn=_die_with_parent
+        )
+        atexit.register(self.stop)
+        return self
+
+    def wait(self) -> str | None:
+        """The API's URL once it answers; None (server stopped) if it did not in time."""
+        if self.process is None:
+            return None
+        deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+        while time.monotonic() < deadline:
+            if self.process.poll() == PORT_IN_USE:
+                self.port = _free_port()
+                self.process = subprocess.Popen(
+                    _command(self.port), env=_environment(), preexec_fn=_die_with_parent
+                )
+            elif self.process.poll() is not None:
+                break
+            elif _healthy(self.url):
+                return self.url
+            time.sleep(0.05)
+        self.stop()
+        return None
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def start_local_api() -> LocalApi:
+    return LocalApi().start()
+
+
+def _command(port: int) -> list[str]:
+    spec = importlib.util.find_spec("prefect")
+    assert spec is not None and spec.origin is not None
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(Path(spec.origin).parent.parent),
+        "--factory",
+        "prefect.server.api.server:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "error",
+        "--lifespan",
+        "on",
+    ]
+
+
+def _environment() -> dict[str, str]:
+    settings = get_current_settings().to_environment_variables(exclude_unset=True)
+    return {**os.environ, **SERVER_ENV, **settings}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1) as response:  # noqa: S310 - local
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to terminate it when this process dies."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
