@@ -96,11 +96,16 @@ def batch_schema(table: str, extract_date: date) -> pa.DataFrameSchema:
 
 def batch_screen(table: str, extract_date: date) -> pl.Expr:
     """True where a row passes every check of `batch_schema(table, extract_date)`: the same
-    rule expressions (never null) in one Polars pass. Validation runs the model only on the
-    rows this rejects (and on the batch's structure), so the model stays the one that names
-    the failures while clean rows cost one vectorised pass instead of one per check."""
+    rule expressions (never null) in one Polars pass, less those a rule of the table implies
+    (`Rule.implied_by`). Validation runs the model only on the rows this rejects (and on the
+    batch's structure), so the model stays the one that names the failures while clean rows
+    cost one vectorised pass instead of one per check."""
     context = RuleContext(extract_date=extract_date)
-    return pl.all_horizontal([rule.expr(table, context) for rule in rules_for(table)])
+    rules = rules_for(table)
+    names = {rule.name for rule in rules}
+    return pl.all_horizontal(
+        [rule.expr(table, context) for rule in rules if rule.implied_by not in names]
+    )
 
 
 def codes_schema() -> pa.DataFrameSchema:

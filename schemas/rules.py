@@ -59,6 +59,9 @@ class Rule:
     tables: tuple[str, ...]
     check: Check | None  # None: enforced while staging (malformed_line)
     column: str | None = None  # the column the rule is about; default: the name's prefix
+    # A rule of the same table that every row breaking this one also breaks: the one-pass
+    # screen (schemas.extract.batch_screen) may leave this rule to the model.
+    implied_by: str | None = None
 
     def column_for(self, table: str) -> str:
         """The contract column this rule is attached to in `table`'s model."""
@@ -147,6 +150,10 @@ RULES: tuple[Rule, ...] = (
         lambda t, c: _missing_or(
             "patient_id", col("patient_id").str.contains(f"^{PATIENT_ID_PATTERN}$")
         ),
+        # In an event table: only patients that passed this rule are loaded, so an event whose
+        # patient_id breaks it also breaks event_patient_unknown (and the regex over tens of
+        # millions of event rows is the screen's costliest check).
+        implied_by="event_patient_unknown",
     ),
     Rule(
         "patient_id_duplicated",
