@@ -6,9 +6,9 @@ structural problem raises `ExtractRefused` before anything is written anywhere.
 `stage_extract` reads each file once (`b12risk/sql/staging/stage_<table>.sql`): every column
 as text (CSV: `read_csv(all_varchar)`; Parquet: `read_parquet` cast to text), then typed
 with strict parsers, into `staging_<table>` in file order, so that source_row = rowid + 1.
-A value that is not valid for its type becomes NULL and keeps its text in `<column>_text`,
-so validation can name the rule it broke and quarantine can show it. Lines DuckDB cannot
-parse as CSV rows (too many/few fields, open quotes, bad UTF-8) are kept in
+A value that is not valid for its type becomes NULL and its row keeps the file's texts in
+`source_texts`, so validation can name the rule it broke and quarantine can show it. Lines
+DuckDB cannot parse as CSV rows (too many/few fields, open quotes, bad UTF-8) are kept in
 `staging_rejects`, numbered by their physical line in the file. Typing while staging means
 the good rows are written once: validation deletes the failed rows and renames the table.
 

@@ -1,16 +1,17 @@
 """Rules over the staged extract: typed tables for the rows that pass, quarantine for the rest.
 
-Staging (`b12risk.ingest`) already typed every value (NULL plus its text in `<column>_text`
-where the text is not a valid value). Per table, a DuckDB query (`b12risk/sql/staging/
-batch_<table>.sql`) adds source_row, `_unparsed` flags and the helper columns of the
-cross-table rules, and streams the rows in Arrow batches. Each batch is screened in one
-Polars pass with the model's own rule expressions (`schemas.extract.batch_screen`); the rows
-that break any rule go through the table's pandera (Polars) model, run lazily: every failure
-of every row in one pass (the first batch always does, so columns and types are checked).
-Only (row index, rule name) pairs leave pandera; its failure_case values are dropped unread.
-The failed rows go back to DuckDB (`validation_failures`, with every rule they broke), are
-copied with their values into `quarantine` and deleted from `staging_<table>`, which,
-stripped of its `_text` columns, becomes `<table>`: the good rows are never copied.
+Staging (`b12risk.ingest`) already typed every value (NULL where the text is not a valid
+value, the row's texts then kept in `source_texts`). Per table, a DuckDB query
+(`b12risk/sql/staging/batch_<table>.sql`) adds source_row, `_unparsed` flags and the helper
+columns of the cross-table rules, and streams the rows in Arrow batches. Each batch is
+screened in one Polars pass with the model's own rule expressions
+(`schemas.extract.batch_screen`); the rows that break any rule go through the table's pandera
+(Polars) model, run lazily: every failure of every row in one pass (the first batch always
+does, so columns and types are checked). Only (row index, rule name) pairs leave pandera; its
+failure_case values are dropped unread. The failed rows go back to DuckDB
+(`validation_failures`, with every rule they broke), are copied with their values into
+`quarantine` and deleted from `staging_<table>`, which, stripped of `source_texts`, becomes
+`<table>`: the good rows are never copied.
 
 Order matters: patients first, since an event is loaded only when its patient is
 (`event_patient_unknown`); code formats are checked once per distinct (code_system, code)

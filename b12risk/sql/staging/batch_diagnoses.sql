@@ -2,7 +2,7 @@
 -- flags, the patient (loaded_patients) and the code's format verdict (code_format_failures).
 SELECT s.patient_id, s.code_system, s.code, s.recorded_on,
        s.rowid + 1 AS source_row,
-       s.recorded_on_text IS NOT NULL AS recorded_on_unparsed,
+       s.recorded_on IS NULL AND s.source_texts[1] IS NOT NULL AS recorded_on_unparsed,
        p.patient_id IS NOT NULL AS patient_known,
        p.year_of_birth AS patient_year_of_birth,
        f.code IS NULL AS code_format_ok

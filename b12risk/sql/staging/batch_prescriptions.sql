@@ -1,9 +1,9 @@
 -- batch_prescriptions: the validation batch of prescriptions (see batch_diagnoses.sql).
 SELECT s.patient_id, s.code_system, s.code, s.issued_on, s.days_supply, s.daily_dose_mg,
        s.rowid + 1 AS source_row,
-       s.issued_on_text IS NOT NULL AS issued_on_unparsed,
-       s.days_supply_text IS NOT NULL AS days_supply_unparsed,
-       s.daily_dose_mg_text IS NOT NULL AS daily_dose_mg_unparsed,
+       s.issued_on IS NULL AND s.source_texts[1] IS NOT NULL AS issued_on_unparsed,
+       s.days_supply IS NULL AND s.source_texts[2] IS NOT NULL AS days_supply_unparsed,
+       s.daily_dose_mg IS NULL AND s.source_texts[3] IS NOT NULL AS daily_dose_mg_unparsed,
        p.patient_id IS NOT NULL AS patient_known,
        p.year_of_birth AS patient_year_of_birth,
        f.code IS NULL AS code_format_ok

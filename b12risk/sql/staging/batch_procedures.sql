@@ -1,7 +1,7 @@
 -- batch_procedures: the validation batch of procedures (see batch_diagnoses.sql).
 SELECT s.patient_id, s.code_system, s.code, s.performed_on,
        s.rowid + 1 AS source_row,
-       s.performed_on_text IS NOT NULL AS performed_on_unparsed,
+       s.performed_on IS NULL AND s.source_texts[1] IS NOT NULL AS performed_on_unparsed,
        p.patient_id IS NOT NULL AS patient_known,
        p.year_of_birth AS patient_year_of_birth,
        f.code IS NULL AS code_format_ok

@@ -1,5 +1,5 @@
 -- The checked staging tables become the warehouse's extract tables: rows that broke a rule
--- go (they are in quarantine), the kept texts of unparsed values go, and each table keeps
+-- go (they are in quarantine), source_texts goes, and each table keeps
 -- exactly the contract's columns.
 DELETE FROM staging_patients
 WHERE rowid + 1 IN (SELECT source_row FROM validation_failures WHERE source_table = 'patients');
@@ -18,18 +18,11 @@ WHERE rowid + 1 IN (
     SELECT source_row FROM validation_failures WHERE source_table = 'procedures'
 );
 DROP VIEW IF EXISTS loaded_patients;
-ALTER TABLE staging_patients DROP COLUMN year_of_birth_text;
-ALTER TABLE staging_patients DROP COLUMN month_of_birth_text;
-ALTER TABLE staging_patients DROP COLUMN registered_on_text;
-ALTER TABLE staging_patients DROP COLUMN deregistered_on_text;
-ALTER TABLE staging_patients DROP COLUMN died_on_text;
-ALTER TABLE staging_diagnoses DROP COLUMN recorded_on_text;
-ALTER TABLE staging_prescriptions DROP COLUMN issued_on_text;
-ALTER TABLE staging_prescriptions DROP COLUMN days_supply_text;
-ALTER TABLE staging_prescriptions DROP COLUMN daily_dose_mg_text;
-ALTER TABLE staging_lab_results DROP COLUMN taken_on_text;
-ALTER TABLE staging_lab_results DROP COLUMN value_text;
-ALTER TABLE staging_procedures DROP COLUMN performed_on_text;
+ALTER TABLE staging_patients DROP COLUMN source_texts;
+ALTER TABLE staging_diagnoses DROP COLUMN source_texts;
+ALTER TABLE staging_prescriptions DROP COLUMN source_texts;
+ALTER TABLE staging_lab_results DROP COLUMN source_texts;
+ALTER TABLE staging_procedures DROP COLUMN source_texts;
 DROP TABLE IF EXISTS patients;
 DROP TABLE IF EXISTS diagnoses;
 DROP TABLE IF EXISTS prescriptions;

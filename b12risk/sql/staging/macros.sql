@@ -38,11 +38,11 @@ CREATE OR REPLACE TEMP MACRO parquet_to_text(p_value) AS
          THEN CAST(try_cast(p_value AS BIGINT) AS VARCHAR)
          ELSE CAST(p_value AS VARCHAR) END;
 
--- unparsed_text: the text of a value that did not parse (NULL when it parsed or was missing).
-CREATE OR REPLACE TEMP MACRO unparsed_text(p_text, p_typed) AS
-    CASE WHEN p_typed IS NULL THEN p_text END;
+-- unparsed: the file had a value (p_text) that is not valid for its type (p_typed is NULL).
+CREATE OR REPLACE TEMP MACRO unparsed(p_text, p_typed) AS
+    p_typed IS NULL AND p_text IS NOT NULL;
 
--- raw_text: a staged value as text again: the file's text when it did not parse, else the
--- canonical text of the typed value (07 shows as 7, 500 as 500.0).
+-- raw_text: a staged value as text again: the file's text (p_text, from source_texts) when it
+-- did not parse, else the canonical text of the typed value (07 shows as 7, 500 as 500.0).
 CREATE OR REPLACE TEMP MACRO raw_text(p_typed, p_text) AS
-    coalesce(p_text, CAST(p_typed AS VARCHAR));
+    CASE WHEN p_typed IS NULL THEN p_text ELSE CAST(p_typed AS VARCHAR) END;

@@ -5,13 +5,13 @@ INSERT INTO quarantine
 SELECT $run_id, $extract_hash, f.source_table, f.source_row, f.rules,
        json_object(
            'patient_id', s.patient_id,
-           'year_of_birth', raw_text(s.year_of_birth, s.year_of_birth_text),
-           'month_of_birth', raw_text(s.month_of_birth, s.month_of_birth_text),
+           'year_of_birth', raw_text(s.year_of_birth, s.source_texts[1]),
+           'month_of_birth', raw_text(s.month_of_birth, s.source_texts[2]),
            'sex', s.sex,
            'practice_id', s.practice_id,
-           'registered_on', raw_text(s.registered_on, s.registered_on_text),
-           'deregistered_on', raw_text(s.deregistered_on, s.deregistered_on_text),
-           'died_on', raw_text(s.died_on, s.died_on_text)
+           'registered_on', raw_text(s.registered_on, s.source_texts[3]),
+           'deregistered_on', raw_text(s.deregistered_on, s.source_texts[4]),
+           'died_on', raw_text(s.died_on, s.source_texts[5])
        )
 FROM validation_failures AS f
 JOIN staging_patients AS s ON s.rowid + 1 = f.source_row
@@ -20,7 +20,7 @@ UNION ALL
 SELECT $run_id, $extract_hash, f.source_table, f.source_row, f.rules,
        json_object(
            'patient_id', s.patient_id, 'code_system', s.code_system, 'code', s.code,
-           'recorded_on', raw_text(s.recorded_on, s.recorded_on_text)
+           'recorded_on', raw_text(s.recorded_on, s.source_texts[1])
        )
 FROM validation_failures AS f
 JOIN staging_diagnoses AS s ON s.rowid + 1 = f.source_row
@@ -29,9 +29,9 @@ UNION ALL
 SELECT $run_id, $extract_hash, f.source_table, f.source_row, f.rules,
        json_object(
            'patient_id', s.patient_id, 'code_system', s.code_system, 'code', s.code,
-           'issued_on', raw_text(s.issued_on, s.issued_on_text),
-           'days_supply', raw_text(s.days_supply, s.days_supply_text),
-           'daily_dose_mg', raw_text(s.daily_dose_mg, s.daily_dose_mg_text)
+           'issued_on', raw_text(s.issued_on, s.source_texts[1]),
+           'days_supply', raw_text(s.days_supply, s.source_texts[2]),
+           'daily_dose_mg', raw_text(s.daily_dose_mg, s.source_texts[3])
        )
 FROM validation_failures AS f
 JOIN staging_prescriptions AS s ON s.rowid + 1 = f.source_row
@@ -40,8 +40,8 @@ UNION ALL
 SELECT $run_id, $extract_hash, f.source_table, f.source_row, f.rules,
        json_object(
            'patient_id', s.patient_id, 'code_system', s.code_system, 'code', s.code,
-           'taken_on', raw_text(s.taken_on, s.taken_on_text),
-           'value', raw_text(s.value, s.value_text),
+           'taken_on', raw_text(s.taken_on, s.source_texts[1]),
+           'value', raw_text(s.value, s.source_texts[2]),
            'unit', s.unit
        )
 FROM validation_failures AS f
@@ -51,7 +51,7 @@ UNION ALL
 SELECT $run_id, $extract_hash, f.source_table, f.source_row, f.rules,
        json_object(
            'patient_id', s.patient_id, 'code_system', s.code_system, 'code', s.code,
-           'performed_on', raw_text(s.performed_on, s.performed_on_text)
+           'performed_on', raw_text(s.performed_on, s.source_texts[1])
        )
 FROM validation_failures AS f
 JOIN staging_procedures AS s ON s.rowid + 1 = f.source_row

@@ -12,5 +12,6 @@ typed AS (
 )
 SELECT patient_id, code_system, code,
        recorded_on_typed AS recorded_on,
-       unparsed_text(recorded_on, recorded_on_typed) AS recorded_on_text
+       CASE WHEN unparsed(recorded_on, recorded_on_typed)
+            THEN [recorded_on] END AS source_texts
 FROM typed;

@@ -16,6 +16,7 @@ SELECT patient_id, code_system, code,
        taken_on_typed AS taken_on,
        value_typed AS value,
        unit,
-       unparsed_text(taken_on, taken_on_typed) AS taken_on_text,
-       unparsed_text(value, value_typed) AS value_text
+       CASE WHEN unparsed(taken_on, taken_on_typed)
+              OR unparsed(value, value_typed)
+            THEN [taken_on, value] END AS source_texts
 FROM typed;

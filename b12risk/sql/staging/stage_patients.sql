@@ -1,6 +1,8 @@
--- staging_patients: the patients file typed. A value that is not valid for its type is NULL
--- and its text is kept in <column>_text (NULL when the value parsed or was missing). Rows are
--- in file order (the caller preserves insertion order): source_row = rowid + 1.
+-- staging_patients: the patients file typed. A value that is not valid for its type is NULL;
+-- source_texts then keeps the file's texts of the row's typed columns (in this order; NULL
+-- when every value parsed or was missing: one list column costs less to write than one text
+-- column per typed column). Rows are in file order (the caller preserves insertion order):
+-- source_row = rowid + 1.
 CREATE OR REPLACE TABLE staging_patients AS
 WITH lenient AS (
     SELECT s.*,
@@ -28,9 +30,10 @@ SELECT patient_id,
        registered_on_typed AS registered_on,
        deregistered_on_typed AS deregistered_on,
        died_on_typed AS died_on,
-       unparsed_text(year_of_birth, year_of_birth_typed) AS year_of_birth_text,
-       unparsed_text(month_of_birth, month_of_birth_typed) AS month_of_birth_text,
-       unparsed_text(registered_on, registered_on_typed) AS registered_on_text,
-       unparsed_text(deregistered_on, deregistered_on_typed) AS deregistered_on_text,
-       unparsed_text(died_on, died_on_typed) AS died_on_text
+       CASE WHEN unparsed(year_of_birth, year_of_birth_typed)
+              OR unparsed(month_of_birth, month_of_birth_typed)
+              OR unparsed(registered_on, registered_on_typed)
+              OR unparsed(deregistered_on, deregistered_on_typed)
+              OR unparsed(died_on, died_on_typed)
+            THEN [year_of_birth, month_of_birth, registered_on, deregistered_on, died_on] END AS source_texts
 FROM typed;

@@ -24,7 +24,8 @@ SELECT patient_id, code_system, code,
        issued_on_typed AS issued_on,
        days_supply_typed AS days_supply,
        daily_dose_mg_typed AS daily_dose_mg,
-       unparsed_text(issued_on, issued_on_typed) AS issued_on_text,
-       unparsed_text(days_supply, days_supply_typed) AS days_supply_text,
-       unparsed_text(daily_dose_mg, daily_dose_mg_typed) AS daily_dose_mg_text
+       CASE WHEN unparsed(issued_on, issued_on_typed)
+              OR unparsed(days_supply, days_supply_typed)
+              OR unparsed(daily_dose_mg, daily_dose_mg_typed)
+            THEN [issued_on, days_supply, daily_dose_mg] END AS source_texts
 FROM typed;

@@ -12,5 +12,6 @@ typed AS (
 )
 SELECT patient_id, code_system, code,
        performed_on_typed AS performed_on,
-       unparsed_text(performed_on, performed_on_typed) AS performed_on_text
+       CASE WHEN unparsed(performed_on, performed_on_typed)
+            THEN [performed_on] END AS source_texts
 FROM typed;
