@@ -70,7 +70,7 @@ def bench_size(n: int, seed: int, repeat: int) -> list[dict]:
         secs = median(stages[name]["seconds"] for _, _, stages in runs)
         rss = max(stages[name]["rss_mb"] for _, _, stages in runs)
         rows.append(row(n, f"stage: {name}", secs, rss, secs / floor_s))
-    parts = ("inspect", "ingest", "validate")
+    parts = ("inspect ahead", "inspect", "ingest", "validate")
     secs = median(sum(stages[p]["seconds"] for p in parts) for _, _, stages in runs)
     rss = max(stages[p]["rss_mb"] for _, _, stages in runs for p in parts)
     rows.append(row(n, "ingest + validate", secs, rss, secs / floor_s))
