@@ -196,11 +196,14 @@ def cmd_datadict(args: argparse.Namespace) -> int:
 
 def run_pipeline(**kwargs):
     """Run the Prefect flow in this process, showing stage progress."""
+    from flows.local_api import start_local_api
+
+    api = start_local_api()  # first: Prefect's API starts while the flow and library import
     from b12risk.display import progress_display
     from flows.run import run_pipeline as run_flow
 
     with progress_display():
-        return run_flow(**kwargs)
+        return run_flow(api=api, **kwargs)
 
 
 def print_outcome(outcome) -> int:

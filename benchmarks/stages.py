@@ -1,5 +1,8 @@
 """One pipeline run in this process through the Prefect flow, recording per stage the wall time
-and the peak RSS reached during that stage (Linux: VmHWM, reset through /proc/self/clear_refs)."""
+and the peak RSS reached during that stage (Linux: VmHWM, reset through /proc/self/clear_refs).
+
+As `b12risk run` does (b12risk/cli.py), Prefect's local API is started before the library and
+the flow are imported."""
 
 from __future__ import annotations
 
@@ -9,9 +12,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from b12risk import progress
-from b12risk import stages as library
-from flows.run import run_pipeline
+from flows.local_api import start_local_api
 
 
 def rss_peak_mb() -> float:
@@ -29,6 +30,11 @@ def reset_peak() -> None:
 
 
 def main(extract: str, warehouse: str, reports: str, out: str, as_of: str) -> None:
+    api = start_local_api()
+    from b12risk import progress
+    from b12risk import stages as library
+    from flows.run import run_pipeline
+
     stages: dict[str, dict] = {}
 
     def listener(stage: str, event: str, info: dict) -> None:
@@ -54,6 +60,7 @@ def main(extract: str, warehouse: str, reports: str, out: str, as_of: str) -> No
         as_of=date.fromisoformat(as_of),
         warehouse=Path(warehouse),
         reports=Path(reports),
+        api=api,
     )
     if outcome.status != "published":
         raise SystemExit(f"benchmark run was {outcome.status}: {outcome.message}")

@@ -9,8 +9,9 @@ inspection of the extract) while it starts. The flow then runs against it throug
 PREFECT_API_URL and it is stopped when this process exits (on Linux, also if it is killed).
 
 If it does not answer in time, it is stopped and nothing is set: Prefect starts its own
-ephemeral server as before. With PREFECT_API_URL already set (a real server, or the test
-harness), this does nothing. The server's database is Prefect's usual one (PREFECT_HOME).
+ephemeral server as before. With PREFECT_API_URL in the environment (a real server), nothing
+is started; when Prefect's settings name an API otherwise (a profile, the test harness), the
+server is stopped again at `wait()`. Its database is Prefect's usual one (PREFECT_HOME).
 """
 
 from __future__ import annotations
@@ -27,12 +28,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-
-from prefect.settings import (
-    PREFECT_API_URL,
-    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
-    get_current_settings,
-)
 
 PORT_IN_USE = 3  # uvicorn's exit code when the port was taken meanwhile
 SERVER_ENV = {
@@ -54,7 +49,9 @@ class LocalApi:
         return f"http://127.0.0.1:{self.port}/api"
 
     def start(self) -> LocalApi:
-        if PREFECT_API_URL.value():
+        """Start the server unless PREFECT_API_URL is in the environment. Prefect is not
+        imported here (it takes ~0.7 s), so a command can call this first thing."""
+        if os.environ.get("PREFECT_API_URL"):
             return self
         self.port = _free_port()
         self.process = subprocess.Popen(
@@ -64,8 +61,17 @@ class LocalApi:
         return self
 
     def wait(self) -> str | None:
-        """The API's URL once it answers; None (server stopped) if it did not in time."""
+        """The API's URL once it answers; None (server stopped) if it did not in time, or if
+        Prefect's settings (a profile) name an API already."""
+        from prefect.settings import (
+            PREFECT_API_URL,
+            PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        )
+
         if self.process is None:
+            return None
+        if PREFECT_API_URL.value():
+            self.stop()
             return None
         deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
         while time.monotonic() < deadline:
@@ -94,8 +100,15 @@ class LocalApi:
             process.wait()
 
 
+_started: list[LocalApi] = []  # the one this process started, reused by later runs
+
+
 def start_local_api() -> LocalApi:
-    return LocalApi().start()
+    """This process's local API: started on the first call, the same one after that."""
+    if _started and _started[0].process is not None and _started[0].process.poll() is None:
+        return _started[0]
+    _started[:] = [LocalApi().start()]
+    return _started[0]
 
 
 def _command(port: int) -> list[str]:
@@ -121,8 +134,8 @@ def _command(port: int) -> list[str]:
 
 
 def _environment() -> dict[str, str]:
-    settings = get_current_settings().to_environment_variables(exclude_unset=True)
-    return {**os.environ, **SERVER_ENV, **settings}
+    """The server reads Prefect's settings as this process does (environment, profile)."""
+    return {**os.environ, **SERVER_ENV}
 
 
 def _free_port() -> int:

@@ -22,7 +22,7 @@ from prefect.settings import (  # noqa: E402
 )
 
 from b12risk import progress  # noqa: E402
-from flows.local_api import start_local_api  # noqa: E402
+from flows.local_api import LocalApi, start_local_api  # noqa: E402
 
 # At exit Prefect's client drains its event queue and says so at WARNING: noise for users.
 logging.getLogger("EventsWorker").setLevel(logging.ERROR)
@@ -37,9 +37,12 @@ def run_pipeline(
     config: Path | None = None,
     worklists: bool = False,
     disclosure: bool = True,
+    api: LocalApi | None = None,
 ):
+    """Run the flow; `api`: Prefect's local API if the caller started it already (first
+    thing, see b12risk.cli), else it is started here."""
     with progress.stage("prepare"):
-        api = start_local_api()
+        api = api or start_local_api()
         try:
             from b12risk import stages  # imported while the API starts: the library is heavy
             from flows.pipeline import pipeline

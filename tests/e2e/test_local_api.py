@@ -81,12 +81,28 @@ def test_the_api_dies_with_a_killed_command():
     assert gone_within(int(pid), 10)
 
 
-def test_nothing_is_started_when_an_api_url_is_set(monkeypatch):
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+def test_nothing_is_started_when_the_environment_names_an_api(monkeypatch):
+    from flows.local_api import LocalApi
 
-    from flows.local_api import start_local_api
-
-    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):
-        api = start_local_api()
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    api = LocalApi().start()
     assert api.process is None
     assert api.wait() is None
+
+
+def test_the_server_is_stopped_when_prefect_settings_name_an_api():
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.local_api import LocalApi
+
+    env_url = os.environ.pop("PREFECT_API_URL", None)
+    try:
+        api = LocalApi().start()
+        process = api.process
+        assert process is not None
+        with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+            assert api.wait() is None
+        assert process.poll() is not None and api.process is None
+    finally:
+        if env_url is not None:
+            os.environ["PREFECT_API_URL"] = env_url
