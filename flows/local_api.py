@@ -29,6 +29,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from flows.settings import apply_defaults
+
 PORT_IN_USE = 3  # uvicorn's exit code when the port was taken meanwhile
 SERVER_ENV = {
     "PREFECT_UI_ENABLED": "0",
@@ -51,6 +53,7 @@ class LocalApi:
     def start(self) -> LocalApi:
         """Start the server unless PREFECT_API_URL is in the environment. Prefect is not
         imported here (it takes ~0.7 s), so a command can call this first thing."""
+        apply_defaults()  # the server reads them too: analytics off, services, log level
         if os.environ.get("PREFECT_API_URL"):
             return self
         self.port = _free_port()
