@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import json
 import logging
-import os
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import blake3
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -48,8 +46,7 @@ from schemas.contract import (
 log = logging.getLogger(__name__)
 
 HEADER_MAX_BYTES = 1 << 20
-HASH_CHUNK = 1 << 22
-HASH_THREADS = min(4, os.cpu_count() or 1)
+READ_CHUNK = 1 << 22
 STAGING_TABLES = {t: f"staging_{t}" for t in TABLE_NAMES}
 RESERVED_COLUMNS = ("source_row", "file_row_number")
 # What DuckDB raises for a file it cannot read to the end (a truncated gzip stream, a corrupt
@@ -286,28 +283,26 @@ def _check_header(table: str, file: str, header: list[str], warnings: list[str])
 
 
 def content_hash(files: dict[str, Path], manifest: Path) -> str:
-    """sha256 over the five files and manifest.json, sorted by name: each one's name, size and
-    sha256. The files are hashed in parallel (hashlib releases the GIL): on 2 cores the 1M-
-    patient extract (1.3 GB) takes ~0.5 s instead of ~0.9 s."""
+    """BLAKE3 over the five files and manifest.json, sorted by name: each one's name, size and
+    BLAKE3 digest (as `b3sum` prints it). BLAKE3 hashes the 1M-patient extract (1.3 GB) in
+    ~0.2 s on this machine's 2 cores; sha256 took ~0.9 s on one core, ~0.55 s on two."""
     paths = sorted(
         [*files.values(), *([manifest] if manifest.exists() else [])], key=lambda p: p.name
     )
-    with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
-        file_digests = list(pool.map(_file_digest, paths))
-    digest = hashlib.sha256()
-    for path, (size, file_digest) in zip(paths, file_digests, strict=True):
+    digest = blake3.blake3()
+    for path in paths:
+        size, file_digest = _file_digest(path)
         digest.update(f"{path.name}\0{size}\0{file_digest}\0".encode())
     return digest.hexdigest()
 
 
 def _file_digest(path: Path) -> tuple[int, str]:
-    """(size, sha256) of one file's bytes."""
-    digest = hashlib.sha256()
+    """(size, BLAKE3) of one file's bytes, read through a memory map by BLAKE3's threads."""
+    digest = blake3.blake3(max_threads=blake3.blake3.AUTO)
     try:
         size = path.stat().st_size
-        with open(path, "rb") as handle:
-            while chunk := handle.read(HASH_CHUNK):
-                digest.update(chunk)
+        if size:
+            digest.update_mmap(path)
     except OSError as exc:
         raise ExtractRefused(path.name, None, f"cannot be read ({type(exc).__name__})") from exc
     return size, digest.hexdigest()
@@ -424,7 +419,7 @@ def physical_lines(path: Path, fmt: str, byte_positions: list[int | None]) -> li
     with opener(path, "rb") as handle:
         for position in wanted:
             while consumed < position - 1:
-                chunk = handle.read(min(HASH_CHUNK, position - 1 - consumed))
+                chunk = handle.read(min(READ_CHUNK, position - 1 - consumed))
                 if not chunk:
                     break
                 newlines += chunk.count(b"\n")
