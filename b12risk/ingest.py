@@ -297,12 +297,16 @@ def content_hash(files: dict[str, Path], manifest: Path) -> str:
 
 
 def _file_digest(path: Path) -> tuple[int, str]:
-    """(size, BLAKE3) of one file's bytes, read through a memory map by BLAKE3's threads."""
+    """(size, BLAKE3) of one file's bytes, read in chunks into one buffer (no memory map: the
+    process's resident memory stays small) and hashed by BLAKE3's threads."""
     digest = blake3.blake3(max_threads=blake3.blake3.AUTO)
+    buffer = bytearray(READ_CHUNK)
+    view = memoryview(buffer)
     try:
         size = path.stat().st_size
-        if size:
-            digest.update_mmap(path)
+        with open(path, "rb") as handle:
+            while n := handle.readinto(buffer):
+                digest.update(view[:n])
     except OSError as exc:
         raise ExtractRefused(path.name, None, f"cannot be read ({type(exc).__name__})") from exc
     return size, digest.hexdigest()
