@@ -47,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def bench_size(n: int, seed: int, repeat: int) -> list[dict]:
-    """Median of `repeat` runs for the floor and for the pipeline (this machine is shared and
-    noisy); peak RSS is the largest seen."""
+    """`repeat` rounds of (floor, pipeline), interleaved so that a machine getting busier or
+    quieter moves both alike (this machine is shared and noisy). Seconds are medians over the
+    rounds; the two targets' ratios are medians of each round's own ratio; peak RSS is the
+    largest seen."""
     extract = BENCH / f"extract_{n}"
     rows: list[dict] = []
     if not (extract / "manifest.json").exists():
@@ -57,28 +59,31 @@ def bench_size(n: int, seed: int, repeat: int) -> list[dict]:
             + ["--seed", str(seed), "--out", str(extract), "--as-of", str(AS_OF)]
         )
         rows.append(row(n, "generate", secs, rss))
-    floors = [
-        measure([sys.executable, "-m", "benchmarks.floor", str(extract)]) for _ in range(repeat)
-    ]
+    floors, runs = [], []
+    for _ in range(repeat):
+        floors.append(measure([sys.executable, "-m", "benchmarks.floor", str(extract)]))
+        runs.append(run_pipeline_once(n, extract))
     floor_s = median(s for s, _ in floors)
     rows.append(
         row(n, "floor: bare DuckDB typed CSV load", floor_s, max(r for _, r in floors), 1.0)
     )
-    runs = [run_pipeline_once(n, extract) for _ in range(repeat)]
     stage_names = list(runs[0][2])
     for name in stage_names:
         secs = median(stages[name]["seconds"] for _, _, stages in runs)
         rss = max(stages[name]["rss_mb"] for _, _, stages in runs)
         rows.append(row(n, f"stage: {name}", secs, rss, secs / floor_s))
     parts = ("inspect ahead", "inspect", "ingest", "validate")
-    secs = median(sum(stages[p]["seconds"] for p in parts) for _, _, stages in runs)
+    ingest = [sum(stages[p]["seconds"] for p in parts) for _, _, stages in runs]
     rss = max(stages[p]["rss_mb"] for _, _, stages in runs for p in parts)
-    rows.append(row(n, "ingest + validate", secs, rss, secs / floor_s))
-    secs = median(total for total, _, _ in runs)
+    ratio = median(s / f for s, (f, _) in zip(ingest, floors, strict=True))
+    rows.append(row(n, "ingest + validate", median(ingest), rss, ratio))
+    whole = [total for total, _, _ in runs]
     rss = max(peak for _, peak, _ in runs)
-    rows.append(
-        row(n, "whole pipeline (b12risk run, incl. Prefect start-up)", secs, rss, secs / floor_s)
-    )
+    ratio = median(s / f for s, (f, _) in zip(whole, floors, strict=True))
+    name = "whole pipeline (b12risk run, incl. Prefect start-up)"
+    rows.append(row(n, name, median(whole), rss, ratio))
+    for (f, _), i, w in zip(floors, ingest, whole, strict=True):
+        print(f"round: floor {f:.2f} s, ingest + validate {i / f:.2f}x, whole {w / f:.2f}x")
     return rows
 
 
