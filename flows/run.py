@@ -42,7 +42,8 @@ def run_pipeline(
     """Run the flow; `api`: Prefect's local API if the caller started it already (first
     thing, see b12risk.cli), else it is started here."""
     with progress.stage("prepare"):
-        api = api or start_local_api()
+        if api is None:  # a configured API (a real server, the test harness): none to start
+            api = LocalApi() if PREFECT_API_URL.value() else start_local_api()
         try:
             from b12risk import stages  # imported while the API starts: the library is heavy
             from flows.pipeline import pipeline
