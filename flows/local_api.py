@@ -56,12 +56,15 @@ class LocalApi:
         apply_defaults()  # the server reads them too: analytics off, services, log level
         if os.environ.get("PREFECT_API_URL"):
             return self
+        self._spawn()
+        atexit.register(self.stop)
+        return self
+
+    def _spawn(self) -> None:
         self.port = _free_port()
         self.process = subprocess.Popen(
             _command(self.port), env=_environment(), preexec_fn=_die_with_parent
         )
-        atexit.register(self.stop)
-        return self
 
     def wait(self) -> str | None:
         """The API's URL once it answers; None (server stopped) if it did not in time, or if
@@ -78,11 +81,8 @@ class LocalApi:
             return None
         deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
         while time.monotonic() < deadline:
-            if self.process.poll() == PORT_IN_USE:
-                self.port = _free_port()
-                self.process = subprocess.Popen(
-                    _command(self.port), env=_environment(), preexec_fn=_die_with_parent
-                )
+            if self.process.poll() == PORT_IN_USE:  # taken between choosing and binding it
+                self._spawn()
             elif self.process.poll() is not None:
                 break
             elif _healthy(self.url):
