@@ -106,3 +106,28 @@ def test_the_server_is_stopped_when_prefect_settings_name_an_api():
     finally:
         if env_url is not None:
             os.environ["PREFECT_API_URL"] = env_url
+
+
+RETRY = """
+import socket
+from flows import local_api
+busy = socket.socket()
+busy.bind(("127.0.0.1", 0))
+busy.listen()
+taken = busy.getsockname()[1]
+ports = iter([taken])
+free = local_api._free_port
+local_api._free_port = lambda: next(ports, None) or free()
+api = local_api.start_local_api()
+url = api.wait()
+print(taken, url, flush=True)
+"""
+
+
+def test_a_port_taken_before_the_server_binds_it_is_replaced_by_another():
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    done = subprocess.run(
+        [sys.executable, "-c", RETRY], capture_output=True, text=True, env=env, timeout=120
+    )
+    taken, url = done.stdout.split()
+    assert url.startswith("http://127.0.0.1:") and f":{taken}/" not in url
