@@ -191,7 +191,9 @@ QUARANTINE_COLUMNS: tuple[ColumnSpec, ...] = (
         "extract_hash",
         "VARCHAR",
         True,
-        "sha256 of the extract's five files and manifest (names, sizes, bytes).",
+        "BLAKE3 over the extract's five files and manifest, in name order: each one's name, "
+        "size and BLAKE3 digest (as b3sum prints it). Versions before 2026-11-24 used sha256, "
+        "so an extract loaded by one of them has a different hash once.",
     ),
     ColumnSpec("source_table", "VARCHAR", True, "The table (file) the row came from."),
     ColumnSpec(
