@@ -24,7 +24,7 @@ from b12risk.codelists import load_codelists
 from b12risk.cohorts import flag_cohorts
 from b12risk.config import DEFAULT_CODELISTS, Config, load_config
 from b12risk.disclosure import DisclosurePolicy, suppress
-from b12risk.ingest import ExtractFiles, ExtractRefused, inspect_extract, stage_extract
+from b12risk.ingest import ExtractFiles, inspect_extract, stage_extract
 from b12risk.report import write_reports
 from b12risk.runinfo import RunInfo, new_run_id
 from b12risk.sqlfiles import run_sql
@@ -85,12 +85,13 @@ def inspect(extract_dir: Path) -> ExtractFiles:
 
 def inspect_ahead(extract_dir: Path) -> None:
     """Inspect the extract before the flow starts (while Prefect's API starts up), for the
-    run's inspect stage to take. A refusal is left for that stage to raise and record."""
+    run's inspect stage to take. A refusal, or any other error, is left for that stage to
+    raise and record in the flow run."""
     directory = Path(extract_dir)
     before = folder_fingerprint(directory)
     try:
         files = inspect_extract(directory)
-    except ExtractRefused:
+    except Exception:  # noqa: BLE001 - the inspect stage meets it again and reports it
         return
     if before and before == folder_fingerprint(directory):
         _AHEAD[directory.resolve()] = (before, copy.deepcopy(files))

@@ -200,18 +200,20 @@ def _check_batches(
     reader: pyarrow.RecordBatchReader,
 ) -> int:
     """The model runs on each batch's rows that break a rule (every rule of every row is
-    screened first in one pass) and always on the first batch, even empty, for its columns
-    and types: a reader's batches all share one Arrow schema."""
+    screened first in one pass), and before that on the first batch's columns and types (no
+    rows): a reader's batches all share one Arrow schema."""
     failed = 0
     structure_checked = False
     for batch in reader:
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
+        if not structure_checked:  # before the screen, which may not run on a wrong structure
+            _failing_rows(schema, frame.head(0), names)
+            structure_checked = True
         frame = frame.filter(~screen)
-        if frame.is_empty() and structure_checked:
+        if frame.is_empty():
             continue
         failing = _failing_rows(schema, frame, names)
-        structure_checked = True
         if failing.is_empty():
             continue
         rows = _rules_per_row(failing, frame.get_column("source_row"), names)

@@ -127,3 +127,11 @@ def test_a_batch_of_the_wrong_type_is_refused_even_when_every_row_passes(con):
     assert frame.select(screen).to_series().all()
     with pytest.raises(RuntimeError, match="does not match the model"):
         _check_batches(con, TABLE, schema, screen, NAMES, stream([frame]))
+
+
+def test_a_batch_the_screen_cannot_read_is_refused_by_the_model_not_by_polars(con):
+    frame = batch([{}, {}]).with_columns(pl.col("issued_on").cast(pl.String))
+    schema = batch_schema(TABLE, EXTRACT_DATE)
+    screen = batch_screen(TABLE, EXTRACT_DATE)
+    with pytest.raises(RuntimeError, match="does not match the model"):
+        _check_batches(con, TABLE, schema, screen, NAMES, stream([frame]))

@@ -13,6 +13,7 @@ import pytest
 from schemas.contract import TABLES
 from tests.ingest.extracts import (
     BASE_EVENTS,
+    BASE_PATIENT,
     RUN_ID,
     csv_text,
     ingest,
@@ -224,6 +225,63 @@ def test_raw_values_hold_the_row_as_text(con, tmp_path):
         "value": "<5",
         "unit": "pmol/L",
     }
+
+
+def test_each_unparsed_value_is_named_and_shown_in_its_own_column(con, tmp_path):
+    """Texts kept for a row are matched back to their columns by position: every typed column
+    of patients and prescriptions, one unparsed at a time and two at once."""
+    tables = valid_tables()
+    tables["patients"] += [
+        dict(BASE_PATIENT, patient_id="PM", month_of_birth="x", died_on="2020-02-30"),
+        dict(BASE_PATIENT, patient_id="PY", year_of_birth="19x0"),
+        dict(BASE_PATIENT, patient_id="PR", registered_on="2000-1-1"),
+        dict(BASE_PATIENT, patient_id="PD", deregistered_on="soon"),
+    ]
+    tables["prescriptions"] += [
+        dict(BASE_EVENTS["prescriptions"], days_supply="7d", daily_dose_mg="1,000"),
+        dict(BASE_EVENTS["prescriptions"], issued_on="2020/01/01"),
+    ]
+    ingest(con, write_extract(tmp_path, tables))
+    rows = con.execute(
+        "SELECT source_table, rules, raw_values FROM quarantine ORDER BY source_table, source_row"
+    ).fetchall()
+    got = [(t, sorted(rules), json.loads(raw)) for t, rules, raw in rows]
+    patient = {k: v for k, v in BASE_PATIENT.items()}
+    typed_patient = dict(patient, year_of_birth="1950", month_of_birth="7")
+    for key in ("deregistered_on", "died_on"):
+        typed_patient[key] = None
+    assert got == [
+        (
+            "patients",
+            ["died_on_date", "month_of_birth_integer"],
+            dict(typed_patient, patient_id="PM", month_of_birth="x", died_on="2020-02-30"),
+        ),
+        (
+            "patients",
+            ["year_of_birth_integer"],
+            dict(typed_patient, patient_id="PY", year_of_birth="19x0"),
+        ),
+        (
+            "patients",
+            ["registered_on_date"],
+            dict(typed_patient, patient_id="PR", registered_on="2000-1-1"),
+        ),
+        (
+            "patients",
+            ["deregistered_on_date"],
+            dict(typed_patient, patient_id="PD", deregistered_on="soon"),
+        ),
+        (
+            "prescriptions",
+            ["daily_dose_mg_number", "days_supply_integer"],
+            dict(BASE_EVENTS["prescriptions"], days_supply="7d", daily_dose_mg="1,000"),
+        ),
+        (
+            "prescriptions",
+            ["issued_on_date"],
+            dict(BASE_EVENTS["prescriptions"], issued_on="2020/01/01", daily_dose_mg="1000.0"),
+        ),
+    ]
 
 
 def test_a_rerun_of_the_same_extract_replaces_its_quarantine_rows(con, tmp_path):
