@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import functools
 import importlib.util
 import os
 import signal
@@ -31,7 +32,6 @@ from pathlib import Path
 
 from flows.settings import apply_defaults
 
-PORT_IN_USE = 3  # uvicorn's exit code when the port was taken meanwhile
 SERVER_ENV = {
     "PREFECT_UI_ENABLED": "0",
     "PREFECT__SERVER_EPHEMERAL": "1",
@@ -61,10 +61,18 @@ class LocalApi:
         return self
 
     def _spawn(self) -> None:
-        self.port = _free_port()
-        self.process = subprocess.Popen(
-            _command(self.port), env=_environment(), preexec_fn=_die_with_parent
-        )
+        """The listening socket is bound here and handed to the server (uvicorn --fd): no
+        other process can take the port between choosing it and the server starting."""
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            sock.listen(128)
+            self.port = sock.getsockname()[1]
+            self.process = subprocess.Popen(
+                _command(sock.fileno()),
+                env=_environment(),
+                pass_fds=(sock.fileno(),),
+                preexec_fn=functools.partial(_die_with_parent, os.getpid()),
+            )
 
     def wait(self) -> str | None:
         """The API's URL once it answers; None (server stopped) if it did not in time, or if
@@ -81,9 +89,7 @@ class LocalApi:
             return None
         deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
         while time.monotonic() < deadline:
-            if self.process.poll() == PORT_IN_USE:  # taken between choosing and binding it
-                self._spawn()
-            elif self.process.poll() is not None:
+            if self.process.poll() is not None:  # it could not start: Prefect's own may
                 break
             elif _healthy(self.url):
                 return self.url
@@ -114,7 +120,7 @@ def start_local_api() -> LocalApi:
     return _started[0]
 
 
-def _command(port: int) -> list[str]:
+def _command(fd: int) -> list[str]:
     spec = importlib.util.find_spec("prefect")
     assert spec is not None and spec.origin is not None
     return [
@@ -125,10 +131,8 @@ def _command(port: int) -> list[str]:
         str(Path(spec.origin).parent.parent),
         "--factory",
         "prefect.server.api.server:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
+        "--fd",
+        str(fd),
         "--log-level",
         "error",
         "--lifespan",
@@ -141,12 +145,6 @@ def _environment() -> dict[str, str]:
     return {**os.environ, **SERVER_ENV}
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=1) as response:  # noqa: S310 - local
@@ -155,7 +153,15 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to terminate it when this process dies."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+# Resolved here, in the parent: the child, between fork and exec, only calls it.
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the child, before exec: ask Linux to terminate it when its parent dies, and exit at
+    once if the parent has died already (before the request was made)."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        os._exit(1)

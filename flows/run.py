@@ -1,4 +1,4 @@
-"""Run the pipeline flow in this process on Prefect's embedded defaults (no server to start).
+"""Run the pipeline flow in this process on embedded defaults (nothing for the user to start).
 
 Prefect's local API starts first, as its own process (`flows.local_api`); the library and the
 flow are imported, the configuration and codelists checked and the extract inspected while it

@@ -246,10 +246,7 @@ def test_each_unparsed_value_is_named_and_shown_in_its_own_column(con, tmp_path)
         "SELECT source_table, rules, raw_values FROM quarantine ORDER BY source_table, source_row"
     ).fetchall()
     got = [(t, sorted(rules), json.loads(raw)) for t, rules, raw in rows]
-    patient = {k: v for k, v in BASE_PATIENT.items()}
-    typed_patient = dict(patient, year_of_birth="1950", month_of_birth="7")
-    for key in ("deregistered_on", "died_on"):
-        typed_patient[key] = None
+    typed_patient = dict(BASE_PATIENT, deregistered_on=None, died_on=None)  # missing: null
     assert got == [
         (
             "patients",
