@@ -237,22 +237,55 @@ def _protect(values: np.ndarray, identities: list[np.ndarray], suppress_max: int
     with np.errstate(invalid="ignore"):
         hidden = (values >= 1) & (values <= suppress_max)
     groups = [_Group.of([identities[k] for k in g]) for g in _connected(identities, values.size)]
+    incidence = _Incidence.of(identities, values.size)
     while True:
-        _close_by_subtraction(values, hidden, identities)
+        _close_by_subtraction(values, hidden, identities, incidence)
         added = [group.close_by_elimination(values, hidden) for group in groups]
         if not any(added):
             return hidden
 
 
-def _close_by_subtraction(values: np.ndarray, hidden: np.ndarray, identities: list) -> None:
+@dataclass
+class _Incidence:
+    """Which identities each cell is in, and the identities' cells flattened, to count the
+    hidden cells of every identity at once and keep the counts as cells get hidden."""
+
+    owners: np.ndarray  # identity of each entry of `cells`
+    cells: np.ndarray
+    identities_of_cell: list[list[int]]
+
+    @classmethod
+    def of(cls, identities: list[np.ndarray], n_cells: int) -> _Incidence:
+        identities_of_cell: list[list[int]] = [[] for _ in range(n_cells)]
+        for k, cells in enumerate(identities):
+            for cell in cells:
+                identities_of_cell[int(cell)].append(k)
+        cells = np.concatenate(identities) if identities else np.zeros(0, dtype=int)
+        owners = np.repeat(np.arange(len(identities)), [len(c) for c in identities])
+        return cls(owners, cells.astype(int), identities_of_cell)
+
+    def hidden_counts(self, hidden: np.ndarray, n_identities: int) -> list[int]:
+        counts = np.bincount(self.owners, weights=hidden[self.cells], minlength=n_identities)
+        return [int(n) for n in counts]
+
+
+def _close_by_subtraction(
+    values: np.ndarray, hidden: np.ndarray, identities: list, incidence: _Incidence
+) -> None:
+    """Pass over the identities in order, hiding one more cell of any identity with exactly
+    one hidden cell (it could be recovered by subtraction), until a pass hides nothing. The
+    per-identity hidden counts are kept up to date as cells are hidden."""
+    counts = incidence.hidden_counts(hidden, len(identities))
     changed = True
     while changed:
         changed = False
-        for cells in identities:
-            if hidden[cells].sum() == 1:
+        for k, cells in enumerate(identities):
+            if counts[k] == 1:
                 pick = _smallest_published(values, hidden, cells)
                 if pick is not None:
                     hidden[pick] = True
+                    for j in incidence.identities_of_cell[pick]:
+                        counts[j] += 1
                     changed = True
 
 
