@@ -84,6 +84,7 @@ class ExtractFiles:
     extract_id: str | None
     warnings: list[str]
     columns: dict[str, list[str]] = field(default_factory=dict)  # header names, file order
+    seconds: float = 0.0  # how long the inspection took (it may run ahead of the flow)
 
 
 @dataclass
@@ -134,6 +135,7 @@ class StageResult:
 
 def inspect_extract(directory: Path) -> ExtractFiles:
     """Find and check the extract's files; raise ExtractRefused on any structural problem."""
+    started = time.perf_counter()
     directory = Path(directory)
     if not directory.is_dir():
         raise ExtractRefused(str(directory), None, "is not an extract folder (not found)")
@@ -155,6 +157,7 @@ def inspect_extract(directory: Path) -> ExtractFiles:
         extract_id=manifest.get("extract_id"),
         warnings=warnings,
         columns=columns,
+        seconds=time.perf_counter() - started,
     )
 
 

@@ -205,6 +205,9 @@ def write_manifest(
             "extracted_on": run.extracted_on,
             "formats": files.formats,
             "warnings": files.warnings,
+            # Inspection runs ahead of the flow (while Prefect's API starts), so the inspect
+            # stage of stage_seconds only takes its result: this is what it cost.
+            "inspection_seconds": round(files.seconds, 3),
         },
         "package_version": run.package_version,
         "config_source": config.source,

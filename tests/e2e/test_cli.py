@@ -68,6 +68,7 @@ def test_run_publishes_a_warehouse_and_a_report(sample_extract, tmp_path):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["as_of"] == AS_OF.isoformat()
     assert set(manifest["stage_seconds"]) >= {"ingest", "validate", "cohorts", "status", "report"}
+    assert manifest["extract"]["inspection_seconds"] > 0  # made ahead of the flow: its own cost
     assert {c["concept"] for c in manifest["codelists"]} >= {"metformin", "b12_tests"}
     assert all(len(c["sha256"]) == 64 for c in manifest["codelists"])
     not_judged = manifest["lab_results_not_judged"]
