@@ -212,6 +212,15 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("nitrous_oxide", "Nitrous oxide use", (Source("nitrous_oxide.csv", fixed()),)),
 )
 
+# Reasons shared by several reviewed exclusions.
+_BALLOON = (
+    "intragastric balloon: temporary, not surgery; the reference says B12 risk not established"
+)
+_ANY_MALABSORPTION = "malabsorption of any cause, not a surgery or surgery status"
+_ANTIBODY_TEST = (
+    "an intrinsic factor antibody test, not a diagnosis (its result is not in the extract code)"
+)
+
 # Verified reference rows that review left out of their concept: (file, system, code) -> why.
 REVIEWED_LEFT_OUT: dict[tuple[str, str, str], str] = {
     ("b12_deficiency_diagnosis.csv", "ICD-10-CM", "D53.1"): (
@@ -221,32 +230,18 @@ REVIEWED_LEFT_OUT: dict[tuple[str, str, str], str] = {
     ("b12_tests.csv", "CPT", "82608"): (
         "B12 unsaturated binding capacity: clinical-rules 2.1 says do not count (as LOINC 2171-7)"
     ),
-    ("bariatric_surgery.csv", "OPCS-4", "G48.1"): (
-        "intragastric balloon: temporary, not surgery; the reference says B12 risk not established"
-    ),
-    ("bariatric_surgery.csv", "OPCS-4", "G48.5"): (
-        "intragastric balloon: temporary, not surgery; the reference says B12 risk not established"
-    ),
+    ("bariatric_surgery.csv", "OPCS-4", "G48.1"): _BALLOON,
+    ("bariatric_surgery.csv", "OPCS-4", "G48.5"): _BALLOON,
     ("ileal_resection_small_bowel.csv", "ICD-10-CM", "Z90.49"): (
         "catch-all status code (acquired absence of any other part of the digestive tract): coding "
         "guides use it after cholecystectomy and partial colectomy, which it would flag as ileal "
         "resection"
     ),
-    ("ileal_resection_small_bowel.csv", "ICD-10-CM", "K90.89"): (
-        "malabsorption of any cause, not a surgery or surgery status"
-    ),
-    ("ileal_resection_small_bowel.csv", "ICD-10-CM", "K90.9"): (
-        "malabsorption of any cause, not a surgery or surgery status"
-    ),
-    ("pernicious_anaemia_autoimmune_gastritis.csv", "LOINC", "31444-3"): (
-        "an intrinsic factor antibody test, not a diagnosis (its result is not in the extract code)"
-    ),
-    ("pernicious_anaemia_autoimmune_gastritis.csv", "LOINC", "31443-5"): (
-        "an intrinsic factor antibody test, not a diagnosis (its result is not in the extract code)"
-    ),
-    ("pernicious_anaemia_autoimmune_gastritis.csv", "CPT", "86340"): (
-        "an intrinsic factor antibody test, not a diagnosis (its result is not in the extract code)"
-    ),
+    ("ileal_resection_small_bowel.csv", "ICD-10-CM", "K90.89"): _ANY_MALABSORPTION,
+    ("ileal_resection_small_bowel.csv", "ICD-10-CM", "K90.9"): _ANY_MALABSORPTION,
+    ("pernicious_anaemia_autoimmune_gastritis.csv", "LOINC", "31444-3"): _ANTIBODY_TEST,
+    ("pernicious_anaemia_autoimmune_gastritis.csv", "LOINC", "31443-5"): _ANTIBODY_TEST,
+    ("pernicious_anaemia_autoimmune_gastritis.csv", "CPT", "86340"): _ANTIBODY_TEST,
     ("pernicious_anaemia_autoimmune_gastritis.csv", "ICD-10-CM", "Z83.2"): (
         "family history of any blood disease; the reference calls the mapping an inference"
     ),
