@@ -8,25 +8,56 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from schemas.contract import EVENT_TABLES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "data" / "config" / "cohorts.toml"
 DEFAULT_CODELISTS = PROJECT_ROOT / "data" / "codelists"
+
+
+# Era settings when [eras] leaves one out (data/config/cohorts.toml states them).
+ERA_DEFAULTS: dict[str, int] = {"default_days_supply": 28, "max_gap_days": 30}
+DEFAULT_INTERVAL_DAYS = 365  # local policy default: NICE sets no screening interval
 
 
 class ConfigError(ValueError):
     """The configuration file is missing, unreadable or inconsistent."""
 
 
+# The rule shapes a cohort may take (b12risk/cohorts/sql/rules/<rule>.sql), and whether the
+# shape reads `sources` (the extract tables its codes are looked for in).
+RULE_SHAPES: dict[str, bool] = {
+    "age_at_least": False,
+    "coded": True,
+    "long_term_era": False,
+    "current_use": False,
+}
+# Configurations written before rule shapes named a SQL file per cohort (`sql = "..."`); each
+# old name is the shape (and sources) it stood for, so an old config copy still runs.
+LEGACY_COHORT_SQL: dict[str, tuple[str, tuple[str, ...]]] = {
+    "older_adults": ("age_at_least", ()),
+    "vegan_diet": ("coded", ("diagnoses", "procedures", "prescriptions", "lab_results")),
+    "gastric_surgery": ("coded", ("procedures", "diagnoses")),
+    "long_term_metformin": ("long_term_era", ()),
+    "long_term_acid_suppression": ("long_term_era", ()),
+    "malabsorption_conditions": ("coded", ("diagnoses", "procedures")),
+    "autoimmune_conditions": ("coded", ("diagnoses", "procedures")),
+    "other_risk_medicines": ("current_use", ()),
+    "nitrous_oxide_use": ("coded", ("diagnoses", "procedures", "prescriptions")),
+}
+
+
 @dataclass(frozen=True)
 class Cohort:
     name: str
     title: str
-    sql: str
+    rule: str  # a rule shape: a key of RULE_SHAPES
     codelists: tuple[str, ...]
     params: dict[str, Any]
-    interval_days: int
+    interval_days: int | None  # None: [screening] default_interval_days applies
     citation: str
     enabled: bool = True
+    sources: tuple[str, ...] = ()  # the extract tables a coded rule looks in
 
 
 @dataclass(frozen=True)
@@ -42,6 +73,12 @@ class Config:
     @property
     def enabled_cohorts(self) -> tuple[Cohort, ...]:
         return tuple(c for c in self.cohorts if c.enabled)
+
+    def interval_days(self, cohort: Cohort) -> int:
+        """The cohort's screening interval: its own, else `[screening] default_interval_days`."""
+        if cohort.interval_days is not None:
+            return cohort.interval_days
+        return int(self.screening.get("default_interval_days", DEFAULT_INTERVAL_DAYS))
 
     def cohort(self, name: str) -> Cohort:
         for c in self.cohorts:
@@ -71,6 +108,8 @@ def load_config(path: Path | str | None = None) -> Config:
         )
     except KeyError as exc:
         raise ConfigError(f"config file {path} lacks the key {exc}") from exc
+    except ConfigError as exc:
+        raise ConfigError(f"config file {path}: {exc}") from exc
     names = [c.name for c in cohorts]
     if len(set(names)) != len(names):
         raise ConfigError(f"config file {path} names a cohort twice")
@@ -78,13 +117,38 @@ def load_config(path: Path | str | None = None) -> Config:
 
 
 def _cohort(raw: dict[str, Any]) -> Cohort:
+    name = raw["name"]
+    rule, sources = raw.get("rule"), raw.get("sources")
+    if rule is None:  # an older config: the SQL file it names stands for a shape
+        legacy = raw.get("sql", name)
+        if legacy not in LEGACY_COHORT_SQL:
+            raise ConfigError(
+                f"cohort {name}: give its rule shape (rule = one of {', '.join(RULE_SHAPES)})"
+            )
+        rule, legacy_sources = LEGACY_COHORT_SQL[legacy]
+        sources = legacy_sources if sources is None else sources
+    if rule not in RULE_SHAPES:
+        raise ConfigError(f"cohort {name}: rule {rule!r} is not one of {', '.join(RULE_SHAPES)}")
+    sources = tuple(sources or ())
+    unknown = sorted(set(sources) - set(EVENT_TABLES))
+    if unknown:
+        raise ConfigError(
+            f"cohort {name}: sources {', '.join(unknown)} are not event tables "
+            f"({', '.join(EVENT_TABLES)})"
+        )
+    if RULE_SHAPES[rule] and not sources:
+        raise ConfigError(f"cohort {name}: a {rule} rule needs sources (the tables to look in)")
+    if sources and not RULE_SHAPES[rule]:
+        raise ConfigError(f"cohort {name}: a {rule} rule takes no sources")
+    interval = raw.get("interval_days")
     return Cohort(
-        name=raw["name"],
-        title=raw.get("title", raw["name"]),
-        sql=raw.get("sql", raw["name"]),
+        name=name,
+        title=raw.get("title", name),
+        rule=rule,
+        sources=sources,
         codelists=tuple(raw.get("codelists", ())),
         params=dict(raw.get("params", {})),
-        interval_days=int(raw.get("interval_days", 365)),
+        interval_days=None if interval is None else int(interval),
         citation=raw["citation"],
         enabled=bool(raw.get("enabled", True)),
     )

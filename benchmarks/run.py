@@ -55,7 +55,7 @@ def bench_size(n: int, seed: int, repeat: int) -> list[dict]:
     rows: list[dict] = []
     if not (extract / "manifest.json").exists():
         secs, rss = measure(
-            [sys.executable, "-m", "b12risk.cli", "generate", "--patients", str(n)]
+            [sys.executable, "-m", "flows.cli", "generate", "--patients", str(n)]
             + ["--seed", str(seed), "--out", str(extract), "--as-of", str(AS_OF)]
         )
         rows.append(row(n, "generate", secs, rss))

@@ -30,7 +30,7 @@ def reset_peak() -> None:
 
 def main(extract: str, warehouse: str, reports: str, out: str, as_of: str) -> None:
     api = start_local_api()
-    from b12risk import progress
+    from b12risk.run import progress
     from flows.run import run_pipeline
 
     stages: dict[str, dict] = {}

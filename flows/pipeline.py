@@ -1,4 +1,4 @@
-"""The b12risk pipeline as a Prefect flow: thin tasks over `b12risk.stages`, composed here.
+"""The b12risk pipeline as a Prefect flow: thin tasks over `b12risk.run.stages`, composed here.
 
 ingest → validate → cohorts → status → report → publish → manifest. The business logic is in
 the library; this module only orders the stages, reports progress and records artifacts.
@@ -14,9 +14,9 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
-from b12risk import progress, stages, warehouse
 from b12risk.config import load_config
-from b12risk.ingest import ExtractRefused
+from b12risk.ingest.stage import ExtractRefused
+from b12risk.run import progress, stages, warehouse
 
 
 def _task(name: str):

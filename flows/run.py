@@ -21,7 +21,7 @@ from prefect.settings import (  # noqa: E402
     temporary_settings,
 )
 
-from b12risk import progress  # noqa: E402
+from b12risk.run import progress  # noqa: E402
 from flows.local_api import LocalApi, start_local_api  # noqa: E402
 
 # At exit Prefect's client drains its event queue and says so at WARNING: noise for users.
@@ -40,12 +40,12 @@ def run_pipeline(
     api: LocalApi | None = None,
 ):
     """Run the flow; `api`: Prefect's local API if the caller started it already (first
-    thing, see b12risk.cli), else it is started here."""
+    thing, see flows.cli), else it is started here."""
     with progress.stage("prepare"):
         if api is None:  # a configured API (a real server, the test harness): none to start
             api = LocalApi() if PREFECT_API_URL.value() else start_local_api()
         try:
-            from b12risk import stages  # imported while the API starts: the library is heavy
+            from b12risk.run import stages
             from flows.pipeline import pipeline
 
             stages.preflight(config)  # a bad config or edited codelist: ConfigError, no flow

@@ -1,8 +1,8 @@
 """Extract contract v1: the five tables, their columns, the manifest and the refusals.
 
 Plain data, no behaviour: `schemas.rules` holds the row rules over these columns,
-`schemas.extract` turns both into pandera models, `b12risk.ingest` enforces the structural
-part (files, headers, identifying column names) and `b12risk.datadict` renders it all.
+`schemas.extract` turns both into pandera models, `b12risk.ingest.stage` enforces the structural
+part (files, headers, identifying column names) and `schemas.datadict` renders it all.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from b12risk.codes import CODE_SYSTEMS
+from schemas.codes import CODE_SYSTEMS
 
 CONTRACT_VERSION = "v1"
 FORMATS = (".csv", ".csv.gz", ".parquet")

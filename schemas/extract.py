@@ -1,7 +1,7 @@
 """Pandera (Polars) models of the extract: one per table over its validation batch, one over
 the distinct codes, and one per warehouse table as loaded.
 
-- `batch_schema(table, extract_date)`: the model `b12risk.validation` runs (lazily) on each
+- `batch_schema(table, extract_date)`: the model `b12risk.ingest.validate` runs (lazily) on each
   batch streamed from DuckDB: typed columns, `<column>_unparsed` flags and helper columns
   (see `schemas.rules`), one named check per rule of the table. Columns are nullable at the
   pandera level on purpose: "required" is a rule of ours (`<column>_required`) with a stable
@@ -21,7 +21,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from b12risk.codes import CODE_FORMATS, CODE_SYSTEMS, code_format_expr
+from schemas.codes import CODE_FORMATS, CODE_SYSTEMS, code_format_expr
 from schemas.contract import TABLES
 from schemas.rules import RuleContext, rules_for
 
@@ -48,7 +48,7 @@ _HELPERS: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 def batch_columns(table: str) -> dict[str, tuple[str, str]]:
     """Column -> (DuckDB type, description) of a validation batch, in the order of
-    `b12risk/sql/staging/batch_<table>.sql`: contract columns, source_row, flags, helpers."""
+    `b12risk/ingest/sql/batch_<table>.sql`: contract columns, source_row, flags, helpers."""
     spec = TABLES[table]
     columns = {c.name: (c.sql_type, c.description) for c in spec.columns}
     columns["source_row"] = ("BIGINT", "1-based data row of the file.")

@@ -10,16 +10,7 @@ import pandera.polars as pa
 import polars as pl
 
 from schemas.extract import POLARS_TYPES
-
-SCREENING_STATUSES = (
-    "excluded_on_treatment",
-    "abnormal_untreated",
-    "never_tested",
-    "overdue",
-    "due_soon",
-    "up_to_date",
-)
-GAP_STATUSES = ("never_tested", "overdue", "abnormal_untreated")
+from schemas.statuses import GAP_STATUSES, SCREENING_STATUSES
 
 
 @dataclass(frozen=True)

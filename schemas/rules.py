@@ -5,7 +5,7 @@ A rule is a Polars expression that is True where a row passes. The pandera model
 in one pass); the data dictionary prints each rule's name and description.
 
 The rules read a *validation batch*: the table's columns already parsed to their types in
-DuckDB (`b12risk/sql/staging/stage_<table>.sql`, `batch_<table>.sql`), plus helper columns:
+DuckDB (`b12risk/ingest/sql/stage_<table>.sql`, `batch_<table>.sql`), plus helper columns:
 - `<column>_unparsed` (for every INTEGER, DOUBLE and DATE column): the file had a value that
   is not a valid number/date (a missing value is simply null, not unparsed);
 - patients: `patient_id_count`, how many rows of the file carry the row's patient_id;
@@ -24,7 +24,7 @@ from datetime import date
 
 import polars as pl
 
-from b12risk.codes import CODE_FORMATS, CODE_SYSTEMS
+from schemas.codes import CODE_FORMATS, CODE_SYSTEMS
 from schemas.contract import (
     DAYS_SUPPLY_MAX,
     EARLIEST_BIRTH_YEAR,

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from b12risk.adapters import omop_to_extract, synthea_to_extract
-from b12risk.codelists import load_codelists
-from b12risk.cohorts import flag_cohorts
+from b12risk.codelists.load import load_codelists
+from b12risk.cohorts.flag import flag_cohorts
 from b12risk.config import load_config
-from b12risk.ingest import ExtractRefused, inspect_extract, stage_extract
-from b12risk.status import screening_status
-from b12risk.validation import validate_extract
+from b12risk.ingest.stage import ExtractRefused, inspect_extract, stage_extract
+from b12risk.ingest.validate import validate_extract
+from b12risk.status.screen import screening_status
 from schemas.contract import TABLE_NAMES
 
 SOURCES = {

@@ -21,16 +21,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from b12risk.codelists import (
+from b12risk.codelists.build import REVIEWED_LEFT_OUT, build_codelists
+from b12risk.codelists.load import (
     DOTLESS_SYSTEMS,
     SPACE_SEPARATORS,
     CodelistError,
     load_codelists,
     normalise_code,
 )
-from b12risk.codelists_build import REVIEWED_LEFT_OUT, build_codelists
 from b12risk.config import DEFAULT_CODELISTS, PROJECT_ROOT, load_config
-from b12risk.sqlfiles import run_script
+from b12risk.sql import run_script
 
 SHARED_DATA = Path(os.environ.get("B12RISK_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 REFERENCE = SHARED_DATA / ".." / "reference" / "codelists"
@@ -334,7 +334,7 @@ def test_concept_events_sql_matches_like_the_reference_rule(con, rows):
     _create_event_tables(con)
     for i, (code_system, code, _) in enumerate(EXTRACT_CODES):
         _insert_diagnosis(con, f"p{i}", code_system, code)
-    run_script(con, "cohorts/concept_events", as_of=date(2026, 1, 1))
+    run_script(con, "cohorts/engine/concept_events", as_of=date(2026, 1, 1))
     events = con.execute("SELECT patient_id, concept FROM concept_events").fetchall()
     for i, (code_system, code, expected) in enumerate(EXTRACT_CODES):
         got = {concept for patient, concept in events if patient == f"p{i}"}
@@ -486,7 +486,7 @@ def test_normalise_code_agrees_with_concept_events_sql():
                 {"s": code_system, "k": code, "n": normalise_code(code_system, code)},
             )
             _insert_diagnosis(con, "p1", code_system, code)
-            run_script(con, "cohorts/concept_events", as_of=date(2026, 1, 1))
+            run_script(con, "cohorts/engine/concept_events", as_of=date(2026, 1, 1))
             assert con.execute("SELECT count(*) FROM concept_events").fetchall() == [(1,)]
 
         meets_itself()
@@ -516,7 +516,7 @@ def contract_code(system: str, code: str) -> str:
 
 
 def test_every_contract_code_has_the_contract_format(rows):
-    codes = pytest.importorskip("b12risk.codes")
+    codes = pytest.importorskip("schemas.codes")
     malformed = [
         (concept, system, code)
         for concept, system, code, *_ in rows

@@ -1,5 +1,5 @@
-"""The synthetic extract generator (b12risk.generate): contract, determinism, shape, planted
-cases and bad rows.
+"""The synthetic extract generator (b12risk.synthetic.generate): contract, determinism, shape,
+planted cases and bad rows.
 
 The planted expectations are checked against a small pure-Python reference of the rules,
 written from the brief (not from the cohort or status SQL), applied to the files the generator
@@ -21,10 +21,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from b12risk import generate
-from b12risk.generate import EXTRACT_TABLES, GENERATOR_DATA, generate_extract, practice_count
-from b12risk.generate_planted import EARLIER_AS_OF_DAYS, PLANTED, PLANTED_EVENTS_FILE
-from b12risk.sqlfiles import run_script
+from b12risk.sql import run_script
+from b12risk.synthetic import generate
+from b12risk.synthetic.generate import (
+    GENERATOR_DATA,
+    generate_extract,
+    practice_count,
+)
+from b12risk.synthetic.planted import EARLIER_AS_OF_DAYS, PLANTED, PLANTED_EVENTS_FILE
+from schemas.contract import TABLE_NAMES
 
 D = date(2026, 3, 15)
 CODE_SYSTEMS = {
@@ -361,7 +366,7 @@ def extract(tmp_path_factory) -> Path:
 def load_typed(extract: Path) -> duckdb.DuckDBPyConnection:
     """A new connection holding the five CSV tables of `extract`, typed as the contract says."""
     con = duckdb.connect()
-    for table in EXTRACT_TABLES:
+    for table in TABLE_NAMES:
         con.execute(
             f"CREATE TABLE {table} AS "  # noqa: S608
             "SELECT * FROM read_csv($path, header = true, auto_detect = false, columns = $types)",
@@ -705,7 +710,7 @@ def test_another_seed_gives_other_bytes(twins):
 def test_parquet_holds_the_same_rows_as_csv(twins):
     as_csv, as_parquet = twins["csv"], twins["parquet"]
     assert as_csv.rows == as_parquet.rows
-    for table in EXTRACT_TABLES:
+    for table in TABLE_NAMES:
         rel = duckdb.sql(
             "SELECT * FROM read_parquet($p)", params={"p": str(as_parquet.files[table])}
         )
@@ -724,12 +729,12 @@ def test_parquet_holds_the_same_rows_as_csv(twins):
 def test_summary_and_arguments(tmp_path):
     summary = generate_extract(tmp_path, 10, seed=0, as_of=D)
     assert summary.out_dir == tmp_path and summary.seconds > 0
-    assert set(summary.files) == set(EXTRACT_TABLES) | {"manifest"}
+    assert set(summary.files) == set(TABLE_NAMES) | {"manifest"}
     assert all(path.is_file() for path in summary.files.values())
     assert summary.rows["patients"] == 10 + len(PLANTED)
     again = generate_extract(tmp_path, 10, seed=0, as_of=D, fmt="parquet")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f"{t}.parquet" for t in EXTRACT_TABLES] + ["manifest.json"]
+        [f"{t}.parquet" for t in TABLE_NAMES] + ["manifest.json"]
     )
     assert again.rows == summary.rows
     with pytest.raises(ValueError):
@@ -812,7 +817,7 @@ def palette_con():
     con = duckdb.connect()
     params = generate.build_parameters(0, 1, D, 0.0)
     for script in ("macros", "palettes", "practices"):
-        run_script(con, f"generate/{script}", **params)
+        run_script(con, f"synthetic/{script}", **params)
     yield con
     con.close()
 
@@ -821,7 +826,7 @@ def palette_con():
 @given(as_of=st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)))
 def test_planted_ages_and_dates_hold_for_any_extract_date(palette_con, as_of):
     params = generate.build_parameters(0, 1, as_of, 0.0)
-    run_script(palette_con, "generate/planted", **params)
+    run_script(palette_con, "synthetic/planted", **params)
     ages = {
         pid: age_on(yob, mob, as_of)
         for pid, yob, mob in palette_con.execute(
@@ -864,7 +869,7 @@ def test_any_seed_and_date_give_events_within_each_patients_life(
     params = generate.build_parameters(patients, seed, as_of, 0.0)
     for script in generate.BUILD_SCRIPTS:
         if script != "palettes":  # loaded once by the fixture; they do not depend on the seed
-            run_script(palette_con, f"generate/{script}", **params)
+            run_script(palette_con, f"synthetic/{script}", **params)
     orphans, outside, bad_codes = palette_con.execute(
         """WITH people AS (
                SELECT patient_id, year_of_birth, died_on, deregistered_on FROM gen_patients
@@ -896,9 +901,9 @@ def planted_only(tmp_path_factory) -> Path:
 def _pipeline_results(extract: Path, day: date) -> dict[str, dict]:
     """Population, cohorts and status of each planted patient by the project's stages (the
     extract loaded typed as it is: the generator's rows all pass validation)."""
-    cohorts = pytest.importorskip("b12risk.cohorts")
-    status = pytest.importorskip("b12risk.status")
-    codelists = pytest.importorskip("b12risk.codelists")
+    cohorts = pytest.importorskip("b12risk.cohorts.flag")
+    status = pytest.importorskip("b12risk.status.screen")
+    codelists = pytest.importorskip("b12risk.codelists.load")
     from b12risk.config import DEFAULT_CODELISTS, load_config
 
     config = load_config()

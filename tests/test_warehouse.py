@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import pytest
 
-from b12risk import warehouse
+from b12risk.run import warehouse
 from b12risk.runinfo import RunInfo
 
 

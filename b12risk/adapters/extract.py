@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from b12risk.sqlfiles import run_script, run_sql
+from b12risk.sql import run_script, run_sql
 from schemas.contract import MANIFEST_FILE, TABLE_NAMES
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from b12risk.adapters.extract import UNKNOWN_PRACTICE, required_file, start, write_extract
-from b12risk.sqlfiles import run_script, run_sql
+from b12risk.sql import run_script, run_sql
 
 # CDM table -> (SQL building omop_events from it, SQL inserting the coded events)
 EVENT_TABLES = {

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from b12risk.adapters.extract import UNKNOWN_PRACTICE, required_file, start, write_extract
-from b12risk.sqlfiles import run_sql
+from b12risk.sql import run_sql
 
 # Synthea file -> the SQL that inserts it into its contract table (a missing file: empty table)
 EVENT_FILES = {

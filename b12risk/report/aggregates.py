@@ -1,8 +1,8 @@
 """The gap summary: counts of people at risk by cohort and breakdown, as they may be published.
 
-One row per cohort x breakdown x group. The counts come from `b12risk/sql/reports/gap_counts.sql`
-(one pass over screening_status); every count then goes through `b12risk.disclosure.suppress`,
-and rates and Wilson intervals are computed from the published (rounded) counts.
+One row per cohort x breakdown x group. The counts come from `sql/gap_counts.sql` (one pass
+over screening_status); every count then goes through `disclosure.suppress`, and rates and
+Wilson intervals are computed from the published (rounded) counts.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import duckdb
 import pandas as pd
 
 from b12risk.config import Config
-from b12risk.disclosure import FLAG_COLUMN, DisclosurePolicy, Margin, ratio, suppress
+from b12risk.report.disclosure import FLAG_COLUMN, DisclosurePolicy, Margin, ratio, suppress
 from b12risk.report.stats import wilson_interval
 from b12risk.runinfo import RunInfo
-from b12risk.sqlfiles import run_sql
-from b12risk.status import GAP_STATUSES, STATUSES
+from b12risk.sql import run_sql
+from schemas.statuses import GAP_STATUSES
+from schemas.statuses import SCREENING_STATUSES as STATUSES
 
 ANY_COHORT = "any_cohort"
 ANY_COHORT_TITLE = "Any risk group"
@@ -76,7 +77,7 @@ def gap_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Exact counts (NOT publishable): cohort, breakdown, group and the COUNT_COLUMNS."""
     rows = run_sql(
         con,
-        "reports/gap_counts",
+        "report/gap_counts",
         age_band_starts=[lower for lower, _ in AGE_BANDS],
         age_band_labels=[label for _, label in AGE_BANDS],
         any_cohort=ANY_COHORT,
@@ -103,7 +104,7 @@ def gap_summary(
     con: duckdb.DuckDBPyConnection, config: Config, run: RunInfo, policy: DisclosurePolicy
 ) -> pd.DataFrame:
     """The published gap summary (SUMMARY_COLUMNS), in reading order."""
-    foreign = run_sql(con, "reports/foreign_status_rows", run_id=run.run_id).fetchall()[0][0]
+    foreign = run_sql(con, "report/foreign_status_rows", run_id=run.run_id).fetchall()[0][0]
     if foreign:
         raise ReportInputError(f"screening_status holds {foreign} rows of another run")
     counts = with_empty_cohorts(gap_counts(con), config)

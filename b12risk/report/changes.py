@@ -13,9 +13,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from b12risk.disclosure import DisclosurePolicy, suppress
-from b12risk.sqlfiles import run_sql
-from b12risk.status import GAP_STATUSES
+from b12risk.report.disclosure import DisclosurePolicy, suppress
+from b12risk.sql import run_sql
+from schemas.statuses import GAP_STATUSES
 
 CHANGE_COLUMNS = (
     "n_gaps_before",
@@ -55,7 +55,7 @@ def gap_changes(
     previous_run_id, previous_as_of = previous
     row = run_sql(
         con,
-        "reports/gap_changes",
+        "report/gap_changes",
         previous_run_id=previous_run_id,
         gap_statuses=list(GAP_STATUSES),
     ).fetchall()[0]
@@ -67,9 +67,9 @@ def gap_changes(
 def previous_run(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[str, date] | None:
     if not table_exists(con, "runs"):
         return None
-    rows = run_sql(con, "reports/previous_run", run_id=run_id).fetchall()
+    rows = run_sql(con, "report/previous_run", run_id=run_id).fetchall()
     return (rows[0][0], rows[0][1]) if rows else None
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(run_sql(con, "reports/table_exists", table_name=name).fetchall()[0][0])
+    return bool(run_sql(con, "report/table_exists", table_name=name).fetchall()[0][0])

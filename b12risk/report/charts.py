@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import matplotlib
 from matplotlib.figure import Figure
 
-from b12risk.disclosure import SUPPRESSED
+from b12risk.report.disclosure import SUPPRESSED
 from b12risk.report.stats import Z95, Z998, funnel_limits
 
 BAR = "#3b6ea5"

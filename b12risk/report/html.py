@@ -17,20 +17,11 @@ from typing import Any
 import pandas as pd
 
 from b12risk.config import Config
-from b12risk.disclosure import NOT_FOR_RELEASE, SUPPRESSED, DisclosurePolicy
 from b12risk.report.aggregates import ANY_COHORT
 from b12risk.report.changes import GapChanges
-from b12risk.status import GAP_STATUSES
+from b12risk.report.disclosure import NOT_FOR_RELEASE, SUPPRESSED, DisclosurePolicy
+from schemas.statuses import GAP_STATUSES, SCREENING_STATUSES, STATUS_LABELS, STATUSES
 
-STATUS_LABELS = {
-    "abnormal_untreated": "Low B12 result, not treated",
-    "never_tested": "Never tested",
-    "overdue": "Overdue for a test",
-    "due_soon": "Test due soon",
-    "up_to_date": "Up to date",
-    "excluded_on_treatment": "On B12 treatment (not a gap)",
-}
-STATUS_ORDER = tuple(STATUS_LABELS)
 SEX_LABELS = {
     "F": "Female",
     "M": "Male",
@@ -207,7 +198,7 @@ def _status_mix(c: ReportContent) -> str:
     by_status = {r["group"]: r["n_at_risk"] for _, r in rows.iterrows()}
     body = [
         [escape(STATUS_LABELS[s]), _n(fmt_count(by_status.get(s))), escape(_status_gap(s))]
-        for s in STATUS_ORDER
+        for s in SCREENING_STATUSES
     ]
     return (
         '<h2 id="status">Screening status of everyone at risk</h2>'
@@ -282,31 +273,13 @@ def _method(c: ReportContent) -> str:
                 + ("" if cohort.enabled else " <em>(not used in this run)</em>"),
                 escape(_params(cohort.params)),
                 escape(", ".join(cohort.codelists) or "none (age only)"),
-                _n(f"{cohort.interval_days:,}"),
+                _n(f"{cfg.interval_days(cohort):,}"),
                 escape(cohort.citation),
             ]
         )
-    statuses = [
-        (
-            "excluded_on_treatment",
-            f"a B12 treatment was issued in the {s.get('treatment_lookback_days')} "
-            "days before the as-of date",
-        ),
-        (
-            "abnormal_untreated",
-            "the latest B12 test was low (total B12 below "
-            f"{s.get('total_b12_deficient_below_pmol_l')} pmol/L, active B12 below "
-            f"{s.get('active_b12_deficient_below_pmol_l')} pmol/L; NICE NG239) and no "
-            "treatment was issued on or after it",
-        ),
-        ("never_tested", "no B12 test on record"),
-        ("overdue", "the latest test is older than the testing interval"),
-        ("due_soon", f"the latest test passes the interval within {s.get('due_soon_days')} days"),
-        ("up_to_date", "none of the above"),
-    ]
     status_rows = [
-        [str(k + 1), escape(STATUS_LABELS[name]), escape(text), escape(_status_gap(name))]
-        for k, (name, text) in enumerate(statuses)
+        [str(k + 1), escape(st.label), escape(st.rule_text(s)), escape(_status_gap(st.name))]
+        for k, st in enumerate(STATUSES)
     ]
     settings = [[escape(k), escape(str(v))] for k, v in s.items()]
     codelists = (

@@ -21,13 +21,11 @@ import duckdb
 import pandas as pd
 
 from b12risk.config import Config
-from b12risk.disclosure import NOT_FOR_RELEASE, SUPPRESSED, DisclosurePolicy, suppress
 from b12risk.report import charts
 from b12risk.report.aggregates import ANY_COHORT, COUNT_COLUMNS, gap_summary
 from b12risk.report.changes import GapChanges, gap_changes, table_exists
+from b12risk.report.disclosure import NOT_FOR_RELEASE, SUPPRESSED, DisclosurePolicy, suppress
 from b12risk.report.html import (
-    STATUS_LABELS,
-    STATUS_ORDER,
     ReportContent,
     group_label,
     render_report,
@@ -36,7 +34,8 @@ from b12risk.report.quality import data_quality as quality_counts
 from b12risk.report.stats import funnel_position
 from b12risk.report.worklists import write_worklists
 from b12risk.runinfo import RunInfo
-from b12risk.sqlfiles import run_sql
+from b12risk.sql import run_sql
+from schemas.statuses import SCREENING_STATUSES, STATUS_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +177,8 @@ def draw_charts(summary: pd.DataFrame) -> dict[str, str]:
     status = _any(summary, "status").set_index("group")["n_at_risk"]
     drawn["status-mix"] = charts.count_chart(
         "status-mix",
-        [STATUS_LABELS[s] for s in STATUS_ORDER],
-        [_plain(status.get(s)) for s in STATUS_ORDER],
+        [STATUS_LABELS[s] for s in SCREENING_STATUSES],
+        [_plain(status.get(s)) for s in SCREENING_STATUSES],
         "people",
     )
     overall_any = _any(summary, "overall").iloc[0]
@@ -203,7 +202,7 @@ def population_size(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy):
     """(recorded?, published size) of the population: the first step of cohort_attrition."""
     if not table_exists(con, "cohort_attrition"):
         return False, None
-    rows = run_sql(con, "reports/population_size").fetchall()
+    rows = run_sql(con, "report/population_size").fetchall()
     if not rows:
         return False, None
     published = suppress(pd.DataFrame({"n": [rows[0][0]]}), ["n"], policy=policy)
@@ -213,7 +212,7 @@ def population_size(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy):
 def codelist_versions(con: duckdb.DuckDBPyConnection):
     if not table_exists(con, "codelist_versions"):
         return None
-    return run_sql(con, "runs/codelist_versions").fetchall()
+    return run_sql(con, "run/codelist_versions").fetchall()
 
 
 # --- small helpers -------------------------------------------------------------------------------

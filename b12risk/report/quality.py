@@ -13,10 +13,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from b12risk.disclosure import DisclosurePolicy, Margin, suppress
 from b12risk.report.changes import table_exists
-from b12risk.sqlfiles import run_sql
-from b12risk.warehouse import EXTRACT_TABLES
+from b12risk.report.disclosure import DisclosurePolicy, Margin, suppress
+from b12risk.sql import run_sql
+from schemas.contract import TABLE_NAMES
 
 QUALITY_COLUMNS = ("n_read", "n_loaded", "n_quarantined")
 # read = loaded + quarantined; a row may break several rules, but the rule counts are protected as
@@ -44,7 +44,7 @@ def data_quality(
 
 
 def quality_frame(summary: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    order = [t for t in EXTRACT_TABLES if t in summary] + sorted(set(summary) - set(EXTRACT_TABLES))
+    order = [t for t in TABLE_NAMES if t in summary] + sorted(set(summary) - set(TABLE_NAMES))
     rows = []
     for table in order:
         counts = summary[table]
@@ -67,23 +67,23 @@ def recorded_quality(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, d
     """The same summary rebuilt from the warehouse (runs and quarantine) when none is passed."""
     summary: dict[str, dict[str, Any]] = {}
     if table_exists(con, "runs"):
-        result = run_sql(con, "reports/run_counts", run_id=run_id)
+        result = run_sql(con, "report/run_counts", run_id=run_id)
         names = [d[0] for d in result.description]
         rows = result.fetchall()
         if rows:
             recorded = dict(zip(names, rows[0], strict=True))
-            for table in EXTRACT_TABLES:
+            for table in TABLE_NAMES:
                 counts = {
                     m: recorded.get(f"{table}_{m}") for m in ("read", "loaded", "quarantined")
                 }
                 if any(v is not None for v in counts.values()):
                     summary[table] = counts
     if table_exists(con, "quarantine"):
-        for table, n in run_sql(con, "reports/quarantine_table_counts", run_id=run_id).fetchall():
+        for table, n in run_sql(con, "report/quarantine_table_counts", run_id=run_id).fetchall():
             entry = summary.setdefault(table, {"read": None, "loaded": None})
             if entry.get("quarantined") is None:
                 entry["quarantined"] = n
-        rules = run_sql(con, "reports/quarantine_rule_counts", run_id=run_id).fetchall()
+        rules = run_sql(con, "report/quarantine_rule_counts", run_id=run_id).fetchall()
         for table, rule, n in rules:
             summary[table].setdefault("rule_counts", {})[rule] = n
     return summary

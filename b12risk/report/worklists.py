@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from b12risk.sqlfiles import run_sql
+from b12risk.sql import run_sql
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 def write_worklists(con: duckdb.DuckDBPyConnection, out_dir: Path) -> tuple[Path, ...]:
     """Write one worklist per practice that has anyone to list; return the paths written."""
-    result = run_sql(con, "reports/worklist", statuses=list(WORKLIST_STATUSES))
+    result = run_sql(con, "report/worklist", statuses=list(WORKLIST_STATUSES))
     names = [d[0] for d in result.description]
     rows = pd.DataFrame(result.fetchall(), columns=names)
     folder = Path(out_dir) / SENSITIVE_DIR

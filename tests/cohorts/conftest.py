@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from b12risk.cohorts import CohortResult, flag_cohorts
+from b12risk.cohorts.flag import CohortResult, flag_cohorts
 from b12risk.config import Config, load_config
 
 from .tables import load

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from b12risk.codelists import normalise_code
+from b12risk.codelists.load import normalise_code
 from schemas.contract import TABLES
 
 # The extract contract's typed columns, plus the codelist table the codelists stage builds.

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from b12risk.cohorts import flag_cohorts
+from b12risk.cohorts.flag import flag_cohorts
 from b12risk.config import ConfigError
 
 from .tables import flagged, load, table

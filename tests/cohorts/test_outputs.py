@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from b12risk.cohorts import CohortResult, flag_cohorts
+from b12risk.cohorts.flag import CohortResult, flag_cohorts
 from b12risk.config import Cohort, ConfigError
 
 from .tables import MEMBERSHIP_COLUMNS, flagged, load, table
@@ -170,12 +170,12 @@ def test_changed_parameter(flag_example, config):
     assert result.counts == {"older_adults": 0}
 
 
-def test_new_cohort_reusing_a_sql_file_with_another_codelist(flag_example, con, config):
-    """A one-year PPI/H2RA era, written as a new cohort over long_term_metformin.sql."""
+def test_new_cohort_reusing_a_rule_shape_with_another_codelist(flag_example, con, config):
+    """A one-year PPI/H2RA era, written as a new cohort of the long_term_era shape."""
     one_year = Cohort(
         name="one_year_acid_suppression",
         title="PPI or H2RA for a year",
-        sql="long_term_metformin",
+        rule="long_term_era",
         codelists=("acid_suppressants",),
         params={"min_era_days": 365, "max_days_since_end": 180},
         interval_days=365,
@@ -194,9 +194,9 @@ def test_new_cohort_reusing_a_sql_file_with_another_codelist(flag_example, con, 
     [
         ({"name": "Bad Name"}, "lower-case identifier"),
         ({"name": "any_cohort"}, "lower-case identifier"),
-        ({"sql": "no_such_rule"}, "no SQL file"),
-        ({"sql": "../status/anything"}, "not a cohort rule"),
-        ({"sql": "population"}, "not a cohort rule"),
+        ({"rule": "no_such_rule"}, "not a rule shape"),
+        ({"rule": "../status/anything"}, "not a rule shape"),
+        ({"rule": "engine/population"}, "not a rule shape"),
         ({"params": {}}, "min_age"),
     ],
 )

@@ -9,9 +9,8 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from b12risk.cohorts import flag_cohorts
-from b12risk.eras import drug_eras
-from b12risk.sqlfiles import run_sql
+from b12risk.cohorts.flag import flag_cohorts, install_macros
+from b12risk.sql import run_sql
 from tests.reference import cohorts as ref
 
 from .tables import MEMBERSHIP_COLUMNS, load
@@ -185,17 +184,20 @@ def test_eras_agree_with_the_reference():
         drawn = [(ref.Patient("", as_of.year - 50), [], chains_of_one) for chains_of_one in rx]
         tables, _, events = as_rows(as_of, drawn)
         load(con, as_of, **tables)
-        run_sql(con, "cohorts/concept_events", as_of=as_of)
-        run_sql(con, "cohorts/population", as_of=as_of, min_age=16, default_birth_month=7)
-        got = drug_eras(con, ["acid_suppressants"], as_of, max_gap_days=max_gap_days)
+        run_sql(con, "cohorts/engine/concept_events", as_of=as_of)
+        run_sql(con, "cohorts/engine/population", as_of=as_of, min_age=16, default_birth_month=7)
+        install_macros(con)
+        got = con.execute(
+            "SELECT patient_id, era_start, era_end, era_days, era_prescriptions "
+            "FROM drug_eras($concepts, $as_of, 28, $max_gap_days) ORDER BY patient_id, era_start",
+            {"concepts": ["acid_suppressants"], "as_of": as_of, "max_gap_days": max_gap_days},
+        ).fetchall()
         expected = []
         for n in range(len(rx)):
             known = [e for e in events if e.patient_id == f"p{n}" and e.event_date <= as_of]
             eras = ref.drug_eras(known, as_of, max_gap_days=max_gap_days)
             expected += [(f"p{n}", e.start, e.end, e.days, e.prescriptions) for e in eras]
-        assert [
-            (e.patient_id, e.era_start, e.era_end, e.era_days, e.era_prescriptions) for e in got
-        ] == sorted(expected)
+        assert got == sorted(expected)
 
     with duckdb.connect() as con:
         check()

@@ -13,7 +13,7 @@ AS_OF = date(2026, 10, 31)
 @pytest.fixture(scope="session")
 def sample_extract(tmp_path_factory):
     """A clean 2,000-patient extract (CSV), generated once per session. Do not modify it."""
-    from b12risk.generate import generate_extract
+    from b12risk.synthetic.generate import generate_extract
 
     out = tmp_path_factory.mktemp("extract") / "sample"
     generate_extract(out, patients=2_000, seed=11, as_of=AS_OF, fmt="csv")

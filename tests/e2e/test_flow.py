@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from b12risk import warehouse
+from b12risk.run import warehouse
 from tests.e2e.conftest import AS_OF
 
 pytestmark = pytest.mark.slow
@@ -107,7 +107,7 @@ def test_a_run_killed_mid_way_leaves_the_published_warehouse_intact(
         [
             sys.executable,
             "-m",
-            "b12risk.cli",
+            "flows.cli",
             "run",
             str(sample_extract),
             "--as-of",

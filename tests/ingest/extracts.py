@@ -17,8 +17,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from b12risk.ingest import inspect_extract, stage_extract
-from b12risk.validation import ValidationResult, validate_extract
+from b12risk.ingest.stage import inspect_extract, stage_extract
+from b12risk.ingest.validate import ValidationResult, validate_extract
 from schemas.contract import TABLES
 
 EXTRACT_DATE = date(2024, 6, 30)

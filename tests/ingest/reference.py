@@ -10,7 +10,7 @@ import math
 import re
 from datetime import date
 
-from b12risk.codes import CODE_SYSTEMS, code_format_valid
+from schemas.codes import CODE_SYSTEMS, code_format_valid
 from schemas.rules import rule_order
 
 INVALID = object()  # a value present in the file that is not valid for its type

@@ -11,8 +11,8 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from b12risk.sqlfiles import run_sql
-from b12risk.validation import _check_batches, _failing_rows
+from b12risk.ingest.validate import _check_batches, _failing_rows
+from b12risk.sql import run_sql
 from schemas.extract import POLARS_TYPES, batch_columns, batch_schema, batch_screen
 from schemas.rules import rules_for
 
@@ -98,7 +98,7 @@ def stream(frames: list[pl.DataFrame]) -> pa.RecordBatchReader:
 @pytest.fixture
 def con():
     with duckdb.connect() as con:
-        run_sql(con, "staging/create_failures")
+        run_sql(con, "ingest/create_failures")
         yield con
 
 

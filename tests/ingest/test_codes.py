@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from b12risk.codes import (
+from schemas.codes import (
     CODE_FORMATS,
     CODE_SYSTEMS,
     code_format_expr,

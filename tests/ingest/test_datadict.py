@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from b12risk.datadict import DOCUMENT, main_datadict, render_data_dictionary
 from schemas.contract import REFUSALS, TABLES
+from schemas.datadict import DOCUMENT, main_datadict, render_data_dictionary
 from schemas.outputs import OUTPUT_TABLES
 from schemas.rules import RULES
 

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from b12risk import stages
-from b12risk.ingest import ExtractRefused
+from b12risk.ingest.stage import ExtractRefused
+from b12risk.run import stages
 from tests.ingest.extracts import write_extract
 
 

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from b12risk.codes import CODE_FORMATS, CODE_SYSTEMS
-from b12risk.ingest import ExtractRefused
-from b12risk.sqlfiles import run_script
+from b12risk.ingest.stage import ExtractRefused
+from b12risk.sql import run_script
+from schemas.codes import CODE_FORMATS, CODE_SYSTEMS
 from schemas.contract import TABLES
 from tests.ingest import reference
 from tests.ingest.extracts import (
@@ -124,7 +124,7 @@ tables_strategy = st.fixed_dictionaries(
 @pytest.fixture(scope="module")
 def parsers():
     con = duckdb.connect()
-    run_script(con, "staging/macros")
+    run_script(con, "ingest/macros")
     yield con
     con.close()
 

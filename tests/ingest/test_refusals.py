@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from b12risk.ingest import ExtractRefused, inspect_extract, stage_extract
+from b12risk.ingest.stage import ExtractRefused, inspect_extract, stage_extract
 from tests.ingest.extracts import (
     csv_text,
     ingest,

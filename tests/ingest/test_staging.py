@@ -317,7 +317,7 @@ def test_source_rows_follow_the_file_in_a_large_file_read_in_parallel(con, tmp_p
 
 
 def test_the_file_hash_changes_with_any_byte_and_not_otherwise(tmp_path):
-    from b12risk.ingest import inspect_extract
+    from b12risk.ingest.stage import inspect_extract
 
     folder = write_extract(tmp_path)
     first = inspect_extract(folder).content_hash
@@ -328,7 +328,7 @@ def test_the_file_hash_changes_with_any_byte_and_not_otherwise(tmp_path):
 
 
 def test_the_manifest_is_read(tmp_path):
-    from b12risk.ingest import inspect_extract
+    from b12risk.ingest.stage import inspect_extract
 
     manifest = {"extract_id": "X1", "source": "test", "extracted_on": "2024-05-01", "other": 1}
     files = inspect_extract(write_extract(tmp_path, manifest=manifest))
@@ -370,8 +370,8 @@ def test_without_patients_every_event_is_quarantined(con, tmp_path):
 
 
 def test_a_row_lost_by_a_bug_fails_reconciliation_and_commits_nothing(con, tmp_path, monkeypatch):
-    from b12risk import validation
-    from b12risk.ingest import inspect_extract, stage_extract
+    from b12risk.ingest import validate as validation
+    from b12risk.ingest.stage import inspect_extract, stage_extract
 
     files = inspect_extract(write_extract(tmp_path))
     staged = stage_extract(con, files)

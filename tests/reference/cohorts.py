@@ -11,21 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-ALL_SOURCES = ("diagnoses", "procedures", "prescriptions", "lab_results")
-CONDITION_SOURCES = ("diagnoses", "procedures")
-
-# cohort SQL file -> (kind, sources for coded rules)
-RULES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "older_adults": ("age", ()),
-    "vegan_diet": ("coded", ALL_SOURCES),
-    "gastric_surgery": ("coded", ("procedures", "diagnoses")),
-    "malabsorption_conditions": ("coded", CONDITION_SOURCES),
-    "autoimmune_conditions": ("coded", CONDITION_SOURCES),
-    "nitrous_oxide_use": ("coded", (*CONDITION_SOURCES, "prescriptions")),
-    "long_term_metformin": ("era", ()),
-    "long_term_acid_suppression": ("era", ()),
-    "other_risk_medicines": ("current_use", ()),
-}
+# The rule shapes (b12risk/cohorts/sql/rules/), in words: a cohort names its shape and, for a
+# coded rule, the tables it looks in (data/config/cohorts.toml).
+SHAPES = ("age_at_least", "coded", "long_term_era", "current_use")
 
 
 @dataclass(frozen=True)
@@ -174,9 +162,10 @@ def flag(
 
 
 def _members(cohort, params, patients, events, as_of, population) -> dict[str, Membership]:
-    kind, sources = RULES[cohort.sql]
+    kind, sources = cohort.rule, cohort.sources
+    assert kind in SHAPES, kind
     members: dict[str, Membership] = {}
-    if kind == "age":
+    if kind == "age_at_least":
         for pid, p in patients.items():
             age = age_at(
                 p.year_of_birth, p.month_of_birth, as_of, population["default_birth_month"]
@@ -194,7 +183,7 @@ def _members(cohort, params, patients, events, as_of, population) -> dict[str, M
             found = earliest(e for e in mine if e.source_table in sources)
             if found:
                 members[pid] = _evidence(f"code in {found.source_table}", found)
-        elif kind == "era":
+        elif kind == "long_term_era":
             eras = drug_eras(rx, as_of, params["default_days_supply"], params["max_gap_days"])
             era = long_term_era(eras, as_of, params["min_era_days"], params["max_days_since_end"])
             if era:

@@ -7,7 +7,6 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from b12risk.disclosure import DisclosurePolicy
 from b12risk.report.aggregates import (
     BREAKDOWN_MARGIN,
     COUNT_COLUMNS,
@@ -17,6 +16,7 @@ from b12risk.report.aggregates import (
     gap_counts,
     gap_summary,
 )
+from b12risk.report.disclosure import DisclosurePolicy
 
 from .checks import assert_nothing_recoverable
 from .conftest import create_status, patients, synthetic_status

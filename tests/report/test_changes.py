@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from b12risk.disclosure import DisclosurePolicy
 from b12risk.report.changes import CHANGE_COLUMNS, CHANGE_TOTALS, gap_changes, previous_run
+from b12risk.report.disclosure import DisclosurePolicy
 
 from .checks import assert_nothing_recoverable
 from .conftest import (

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from b12risk.disclosure import (
+from b12risk.report.disclosure import (
     FLAG_COLUMN,
     NOT_FOR_RELEASE,
     DisclosurePolicy,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from b12risk.disclosure import DisclosurePolicy
+from b12risk.report.disclosure import DisclosurePolicy
 from b12risk.report.quality import QUALITY_COLUMNS, QUALITY_TOTALS, RULE_MARGIN, data_quality
 
 from .checks import assert_nothing_recoverable

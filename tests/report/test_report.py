@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from b12risk.config import load_config
-from b12risk.disclosure import NOT_FOR_RELEASE, SUPPRESSED
 from b12risk.report import write_reports
 from b12risk.report.aggregates import SUMMARY_COLUMNS
+from b12risk.report.disclosure import NOT_FOR_RELEASE, SUPPRESSED
 
 from .conftest import (
     AS_OF,

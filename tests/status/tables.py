@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from b12risk.config import Config, load_config
-from b12risk.status import StatusResult, screening_status
+from b12risk.status.screen import StatusResult, screening_status
 
 D = date(2025, 6, 30)  # the as-of date of every spec test
 RUN_ID = "20250630T000000Z-abc123"

@@ -3,7 +3,10 @@ post-bariatric schedule option (as-of date D = 2025-06-30)."""
 
 from __future__ import annotations
 
-from .tables import expect, given, run
+from b12risk.config import DEFAULT_CONFIG, load_config
+from b12risk.status.screen import screening_status
+
+from .tables import RUN_ID, D, expect, given, run
 
 SHORTEST_EVENTS = """
 patient     | event | days_before | value | unit
@@ -25,7 +28,7 @@ unlisted | a_cohort_not_in_the_config
 
 def test_the_shortest_interval_of_a_patients_cohorts_applies(con):
     given(con, SHORTEST_EVENTS, SHORTEST_MEMBERS)
-    run(con, intervals={"vegan_diet": 180}, default_interval_days=400)
+    run(con, intervals={"vegan_diet": 180, "older_adults": 365}, default_interval_days=400)
     expect(
         con,
         """
@@ -139,5 +142,31 @@ def test_a_shorter_cohort_interval_beats_a_later_bomss_point(con):
         """
         patient | status  | interval_days | due_on
         both    | overdue | 60            | 2025-06-14
+        """,
+    )
+
+
+def test_a_cohort_without_interval_days_takes_the_configured_default(con, tmp_path):
+    """[screening] default_interval_days applies to every cohort that states no interval_days
+    (it once did nothing: every such cohort got a hard-coded 365)."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    assert "interval_days = " not in text.split("[[cohorts]]", 1)[1], "cohorts state no interval"
+    edited = tmp_path / "cohorts.toml"
+    edited.write_text(
+        text.replace("default_interval_days = 365", "default_interval_days = 400"),
+        encoding="utf-8",
+    )
+    config = load_config(edited)
+    assert {config.interval_days(c) for c in config.cohorts} == {400}
+    given(con, SHORTEST_EVENTS, SHORTEST_MEMBERS)
+    screening_status(con, config, D, RUN_ID)
+    expect(
+        con,
+        """
+        patient  | status     | interval_days | due_on
+        both     | up_to_date | 400           | 2026-01-16
+        old      | up_to_date | 400           | 2026-01-16
+        vegan    | up_to_date | 400           | 2026-01-16
+        unlisted | up_to_date | 400           | 2026-01-16
         """,
     )

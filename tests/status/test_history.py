@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from b12risk.status import record_status_history
+from b12risk.status.screen import record_status_history
 
 from .tables import D, given, run
 

@@ -11,7 +11,7 @@ from hypothesis import event, settings
 from hypothesis import given as for_all
 from hypothesis import strategies as st
 
-from b12risk.status import screening_status
+from b12risk.status.screen import screening_status
 from tests.reference import status as reference
 
 from .tables import EVENTS, EVENTS_DDL, MEMBERSHIP_DDL, POPULATION_DDL, configured

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from b12risk.config import ConfigError, load_config
-from b12risk.status import GAP_STATUSES, STATUSES, screening_status
+from b12risk.status.screen import GAP_STATUSES, STATUSES, screening_status
 
 from .tables import RUN_ID, D, expect, given, run, statuses
 

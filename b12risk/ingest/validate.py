@@ -1,8 +1,8 @@
 """Rules over the staged extract: typed tables for the rows that pass, quarantine for the rest.
 
-Staging (`b12risk.ingest`) already typed every value (NULL where the text is not a valid
+Staging (`b12risk.ingest.stage`) already typed every value (NULL where the text is not a valid
 value, the row's texts then kept in `source_texts`). Per table, a DuckDB query
-(`b12risk/sql/staging/batch_<table>.sql`) adds source_row, `_unparsed` flags and the helper
+(`b12risk/ingest/sql/batch_<table>.sql`) adds source_row, `_unparsed` flags and the helper
 columns of the cross-table rules, and streams the rows in Arrow batches. Each batch is
 screened in one Polars pass with the model's own rule expressions
 (`schemas.extract.batch_screen`); the rows that break any rule go through the table's pandera
@@ -35,9 +35,9 @@ import pandera.polars as pa
 import polars as pl
 import pyarrow
 
-from b12risk.codes import CODE_FORMATS, CODE_SYSTEMS
-from b12risk.ingest import StageResult, drop_staging
-from b12risk.sqlfiles import run_script, run_sql, sql_text
+from b12risk.ingest.stage import StageResult, drop_staging
+from b12risk.sql import run_script, run_sql, sql_text
+from schemas.codes import CODE_FORMATS, CODE_SYSTEMS
 from schemas.contract import TABLE_NAMES
 from schemas.extract import batch_schema, batch_screen, codes_schema
 from schemas.rules import rule_order, rules_for
@@ -112,13 +112,13 @@ def validate_extract(
     Raises ReconciliationError if read != loaded + quarantined for any table (a bug): the
     quarantine rows and tables are then rolled back and the staging tables kept.
     """
-    run_script(con, "staging/macros")
+    run_script(con, "ingest/macros")
     read = {
         t: staged + rejected
-        for t, staged, rejected in run_sql(con, "staging/staged_counts").fetchall()
+        for t, staged, rejected in run_sql(con, "ingest/staged_counts").fetchall()
     }
-    run_sql(con, "staging/create_quarantine")
-    run_sql(con, "staging/create_failures")
+    run_sql(con, "ingest/create_quarantine")
+    run_sql(con, "ingest/create_failures")
     with _timed("codes"):
         check_code_formats(con)
     for table in TABLE_NAMES:
@@ -126,7 +126,7 @@ def validate_extract(
             failed = check_rows(con, table, extract_date)
         log.info("checked %s: %d rows broke at least one rule", table, failed)
         if table == "patients":
-            run_sql(con, "staging/loaded_patients")
+            run_sql(con, "ingest/loaded_patients")
     con.execute("BEGIN TRANSACTION")  # quarantine and tables together, or not at all
     try:
         _quarantine_and_finalize(con, run_id, extract_hash)
@@ -144,12 +144,12 @@ def validate_extract(
 
 def _quarantine_and_finalize(con: duckdb.DuckDBPyConnection, run_id: str, extract_hash: str):
     """This extract's quarantine rows replaced; the checked tables become the extract tables."""
-    run_sql(con, "staging/quarantine_forget_extract", extract_hash=extract_hash)
+    run_sql(con, "ingest/quarantine_forget_extract", extract_hash=extract_hash)
     with _timed("quarantine"):
-        run_sql(con, "staging/quarantine_failures", run_id=run_id, extract_hash=extract_hash)
-        run_sql(con, "staging/quarantine_rejects", run_id=run_id, extract_hash=extract_hash)
+        run_sql(con, "ingest/quarantine_failures", run_id=run_id, extract_hash=extract_hash)
+        run_sql(con, "ingest/quarantine_rejects", run_id=run_id, extract_hash=extract_hash)
     with _timed("finalize"):
-        run_script(con, "staging/finalize_tables")
+        run_script(con, "ingest/finalize_tables")
 
 
 def check_code_formats(con: duckdb.DuckDBPyConnection) -> int:
@@ -157,7 +157,7 @@ def check_code_formats(con: duckdb.DuckDBPyConnection) -> int:
     write the failing pairs to code_format_failures. Returns how many pairs failed."""
     codes = pl.from_arrow(
         con.sql(
-            sql_text("staging/distinct_codes"), params={"code_systems": list(CODE_SYSTEMS)}
+            sql_text("ingest/distinct_codes"), params={"code_systems": list(CODE_SYSTEMS)}
         ).to_arrow_table()
     )
     systems = [CODE_FORMATS[s].rule for s in CODE_SYSTEMS]
@@ -170,7 +170,7 @@ def check_code_formats(con: duckdb.DuckDBPyConnection) -> int:
     )
     con.register("code_failure_frame", frame.to_arrow())
     try:
-        run_sql(con, "staging/code_format_failures")
+        run_sql(con, "ingest/code_format_failures")
     finally:
         con.unregister("code_failure_frame")
     log.info("checked %d distinct codes: %d have a wrong format", codes.height, frame.height)
@@ -184,7 +184,7 @@ def check_rows(con: duckdb.DuckDBPyConnection, table: str, extract_date: date) -
     names = [r.name for r in rules_for(table)]
     stream = con.cursor()  # a second connection: the stream stays open while failures are written
     try:
-        reader = stream.sql(sql_text(f"staging/batch_{table}")).to_arrow_reader(BATCH_ROWS)
+        reader = stream.sql(sql_text(f"ingest/batch_{table}")).to_arrow_reader(BATCH_ROWS)
         failed = _check_batches(con, table, schema, screen, names, reader)
     finally:
         stream.close()
@@ -264,7 +264,7 @@ def _rules_per_row(failing: pl.DataFrame, source_rows: pl.Series, names: list[st
 def _append_failures(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
     con.register("failure_frame", rows.to_arrow())
     try:
-        run_sql(con, "staging/append_failures", source_table=table)
+        run_sql(con, "ingest/append_failures", source_table=table)
     finally:
         con.unregister("failure_frame")
 
@@ -278,11 +278,11 @@ def _result(
     extract_date: date,
 ) -> ValidationResult:
     """Counts after the split: read (as staged), loaded (tables), quarantined (this run)."""
-    loaded = dict(run_sql(con, "staging/table_counts").fetchall())
+    loaded = dict(run_sql(con, "ingest/table_counts").fetchall())
     quarantined: dict[str, int] = {}
     rule_counts: dict[str, dict[str, int]] = {t: {} for t in TABLE_NAMES}
     for table, rule, n in run_sql(
-        con, "staging/quarantine_counts", run_id=run_id, extract_hash=extract_hash
+        con, "ingest/quarantine_counts", run_id=run_id, extract_hash=extract_hash
     ).fetchall():
         if rule is None:
             quarantined[table] = n

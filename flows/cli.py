@@ -115,7 +115,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from b12risk.generate import generate_extract
+    from b12risk.synthetic.generate import generate_extract
 
     try:
         summary = generate_extract(
@@ -148,7 +148,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from b12risk.generate import generate_extract
+    from b12risk.synthetic.generate import generate_extract
 
     as_of = date.today()
     print(f"generating a {args.patients:,}-patient sample extract in {DEMO_SAMPLE} ...")
@@ -186,7 +186,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_datadict(args: argparse.Namespace) -> int:
-    from b12risk.datadict import render_data_dictionary
+    from schemas.datadict import render_data_dictionary
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render_data_dictionary(), encoding="utf-8")
@@ -199,7 +199,7 @@ def run_pipeline(**kwargs):
     from flows.local_api import start_local_api
 
     api = start_local_api()  # first: Prefect's API starts while the flow and library import
-    from b12risk.display import progress_display
+    from flows.display import progress_display
     from flows.run import run_pipeline as run_flow
 
     with progress_display():

@@ -1,7 +1,9 @@
-"""Load the project's SQL from `b12risk/sql/` and run it with named parameters.
+"""Load the library's SQL and run it with named parameters.
 
-SQL lives in `.sql` files, one concern each; values are always bound as DuckDB named
-parameters (`$as_of`), never pasted into the text.
+SQL lives in `.sql` files beside the Python of its stage, one concern each: the name
+``"cohorts/engine/population"`` is the file `b12risk/cohorts/sql/engine/population.sql` (the first
+part names the stage package, the rest the file under its `sql/` folder). Values are always
+bound as DuckDB named parameters (`$as_of`), never pasted into the text.
 """
 
 from __future__ import annotations
@@ -16,9 +18,26 @@ import duckdb
 
 @cache
 def sql_text(name: str) -> str:
-    """Return the text of `b12risk/sql/<name>.sql` (e.g. ``"cohorts/population"``)."""
-    path = resources.files("b12risk").joinpath("sql", f"{name}.sql")
-    return path.read_text(encoding="utf-8")
+    """Return the text of SQL file `name` (e.g. ``"cohorts/engine/population"``)."""
+    return sql_path(name).read_text(encoding="utf-8")
+
+
+def sql_path(name: str):
+    """Where SQL file `name` lives: `b12risk/<stage>/sql/<rest>.sql`."""
+    stage, _, rest = name.partition("/")
+    if not stage or not rest:
+        raise FileNotFoundError(f"SQL name {name!r} is not <stage>/<file>")
+    return resources.files("b12risk").joinpath(stage, "sql", f"{rest}.sql")
+
+
+def numbered_sql(stage: str) -> tuple[str, ...]:
+    """The names of a stage's numbered SQL files (`sql/01_scope.sql`, ...), in run order."""
+    folder = resources.files("b12risk").joinpath(stage, "sql")
+    files = sorted(f.name for f in folder.iterdir() if _NUMBERED.fullmatch(f.name))
+    return tuple(f"{stage}/{name.removesuffix('.sql')}" for name in files)
+
+
+_NUMBERED = re.compile(r"\d{2}_[a-z0-9_]+\.sql")
 
 
 def used_parameters(text: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """The cohort engine: who is in the population at the as-of date and which risk cohorts they
 belong to, with the evidence for each.
 
-`flag_cohorts` builds, in order: `concept_events`, `population`, `cohort_membership` (one SQL
-file per enabled cohort, `b12risk/sql/cohorts/<cohort.sql>.sql`), the view `patient_cohorts`
-and `cohort_attrition`. Cohort files are composed from the table macros in
-`cohorts/macros.sql`; every value reaches SQL as a DuckDB named parameter. The only text
-composed here is the view's column list, from cohort names validated as plain identifiers.
-Logs carry counts and cohort names only.
+`flag_cohorts` builds, in order (SQL in `sql/engine/`): `concept_events`, `population`,
+`cohort_membership` (each enabled cohort through the file of its rule shape, `sql/rules/<rule>.sql`,
+with the cohort's own parameters and sources), the view `patient_cohorts` and
+`cohort_attrition`. The rule files are composed from the table macros in `sql/engine/macros.sql`;
+every value reaches SQL as a DuckDB named parameter. The only text composed here is the view's
+column list, from cohort names validated as plain identifiers. Logs carry counts and cohort
+names only.
 """
 
 from __future__ import annotations
@@ -20,26 +21,13 @@ from typing import Any
 
 import duckdb
 
-from b12risk.config import Cohort, Config, ConfigError
-from b12risk.sqlfiles import run_script, run_sql, sql_text
+from b12risk.config import ERA_DEFAULTS, RULE_SHAPES, Cohort, Config, ConfigError
+from b12risk.sql import run_script, run_sql, sql_text
 
 log = logging.getLogger(__name__)
 
 POPULATION_DEFAULTS: dict[str, Any] = {"min_age": 16, "default_birth_month": 7}
-ERA_DEFAULTS: dict[str, Any] = {"default_days_supply": 28, "max_gap_days": 30}
 
-# Files in b12risk/sql/cohorts/ that are stages of the engine, not cohort rules.
-ENGINE_FILES = frozenset(
-    {
-        "concept_events",
-        "population",
-        "macros",
-        "cohort_membership",
-        "patient_cohorts",
-        "cohort_attrition",
-        "drug_eras",
-    }
-)
 # Columns of patient_cohorts that are not cohorts.
 VIEW_COLUMNS = frozenset({"patient_id", "practice_id", "any_cohort"})
 
@@ -70,20 +58,22 @@ def flag_cohorts(
         (cohort_file(c), cohort_statement_parameters(config, c, as_of, run_id)) for c in cohorts
     ]
     population = population_settings(config)
-    run_sql(con, "cohorts/concept_events", as_of=as_of)
+    run_sql(con, "cohorts/engine/concept_events", as_of=as_of)
     run_sql(
         con,
-        "cohorts/population",
+        "cohorts/engine/population",
         as_of=as_of,
         min_age=population["min_age"],
         default_birth_month=population["default_birth_month"],
     )
     install_macros(con)
-    run_sql(con, "cohorts/cohort_membership")
+    run_sql(con, "cohorts/engine/cohort_membership")
     for name, params in plans:
         run_sql(con, name, **params)
     con.execute(patient_cohorts_sql(cohorts))
-    run_sql(con, "cohorts/cohort_attrition", cohorts=[c.name for c in cohorts], run_id=run_id)
+    run_sql(
+        con, "cohorts/engine/cohort_attrition", cohorts=[c.name for c in cohorts], run_id=run_id
+    )
     result = read_result(con, run_id, as_of)
     log.info("population: %d patients", result.population)
     for cohort_name, n in result.counts.items():
@@ -94,25 +84,19 @@ def flag_cohorts(
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Create the temporary table macros the cohort files compose (cohorts/macros.sql)."""
-    run_script(con, "cohorts/macros")
+    run_script(con, "cohorts/engine/macros")
 
 
 def check_cohorts(cohorts: Iterable[Cohort]) -> None:
-    """Refuse cohorts whose names cannot be view columns or whose SQL file is not a rule."""
+    """Refuse cohorts whose names cannot be view columns or whose rule is not a shape."""
     for cohort in cohorts:
         if not _IDENTIFIER.fullmatch(cohort.name) or cohort.name in VIEW_COLUMNS:
             raise ConfigError(
                 f"cohort name {cohort.name!r} must be a lower-case identifier "
                 f"(a-z, 0-9, _) other than {', '.join(sorted(VIEW_COLUMNS))}"
             )
-        if not _IDENTIFIER.fullmatch(cohort.sql) or cohort.sql in ENGINE_FILES:
-            raise ConfigError(f"cohort {cohort.name}: sql {cohort.sql!r} is not a cohort rule")
-        try:
-            sql_text(cohort_file(cohort))
-        except FileNotFoundError as exc:
-            raise ConfigError(
-                f"cohort {cohort.name}: no SQL file b12risk/sql/{cohort_file(cohort)}.sql"
-            ) from exc
+        if cohort.rule not in RULE_SHAPES:
+            raise ConfigError(f"cohort {cohort.name}: rule {cohort.rule!r} is not a rule shape")
 
 
 def population_settings(config: Config) -> dict[str, Any]:
@@ -120,7 +104,8 @@ def population_settings(config: Config) -> dict[str, Any]:
 
 
 def cohort_file(cohort: Cohort) -> str:
-    return f"cohorts/{cohort.sql}"
+    """The SQL file of the cohort's rule shape."""
+    return f"cohorts/rules/{cohort.rule}"
 
 
 def cohort_parameters(config: Config, cohort: Cohort, as_of: date, run_id: str) -> dict[str, Any]:
@@ -135,6 +120,7 @@ def cohort_parameters(config: Config, cohort: Cohort, as_of: date, run_id: str) 
         "run_id": run_id,
         "cohort": cohort.name,
         "concepts": list(cohort.codelists),
+        "sources": list(cohort.sources),
         **cohort.params,
     }
 
@@ -155,7 +141,7 @@ def bound_parameters(cohort: Cohort, text: str, params: dict[str, Any]) -> dict[
     missing = sorted(names - params.keys())
     if missing:
         raise ConfigError(
-            f"cohort {cohort.name}: {cohort.sql}.sql needs the parameter(s) "
+            f"cohort {cohort.name}: rule {cohort.rule} needs the parameter(s) "
             f"{', '.join(missing)} (add them to the cohort's params)"
         )
     return {k: params[k] for k in names}
@@ -168,7 +154,7 @@ def patient_cohorts_sql(cohorts: Iterable[Cohort]) -> str:
         f"coalesce(list_contains(m.cohorts, '{c.name}'), false) AS \"{c.name}\",\n       "
         for c in cohorts
     )
-    return sql_text("cohorts/patient_cohorts").replace(_COLUMNS_MARKER, columns)
+    return sql_text("cohorts/engine/patient_cohorts").replace(_COLUMNS_MARKER, columns)
 
 
 def read_result(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date) -> CohortResult:

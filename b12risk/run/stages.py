@@ -19,17 +19,17 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from b12risk import warehouse
-from b12risk.codelists import load_codelists
-from b12risk.cohorts import flag_cohorts
+from b12risk.codelists.load import load_codelists
+from b12risk.cohorts.flag import flag_cohorts
 from b12risk.config import DEFAULT_CODELISTS, Config, load_config
-from b12risk.disclosure import DisclosurePolicy, suppress
-from b12risk.ingest import ExtractFiles, inspect_extract, stage_extract
+from b12risk.ingest.stage import ExtractFiles, inspect_extract, stage_extract
+from b12risk.ingest.validate import validate_extract
 from b12risk.report import write_reports
+from b12risk.report.disclosure import DisclosurePolicy, suppress
+from b12risk.run import warehouse
 from b12risk.runinfo import RunInfo, new_run_id
-from b12risk.sqlfiles import run_sql
-from b12risk.status import record_status_history, screening_status
-from b12risk.validation import validate_extract
+from b12risk.sql import run_sql
+from b12risk.status.screen import record_status_history, screening_status
 
 MEMORY_LIMIT = os.environ.get("B12RISK_MEMORY_LIMIT", "1GB")
 
@@ -193,7 +193,7 @@ def write_manifest(
     with warehouse.read_only(request.warehouse) as con:
         codelists = [
             dict(zip(("concept", "version", "sha256", "source", "n_codes"), row, strict=True))
-            for row in run_sql(con, "runs/codelist_versions").fetchall()
+            for row in run_sql(con, "run/codelist_versions").fetchall()
         ]
     document = {
         "run_id": run.run_id,

@@ -21,10 +21,10 @@ from pathlib import Path
 import duckdb
 
 from b12risk.runinfo import RunInfo
-from b12risk.sqlfiles import run_sql
+from b12risk.sql import run_sql
+from schemas.contract import TABLE_NAMES
 
 HISTORY_TABLES = ("runs", "quarantine", "screening_status_history")
-EXTRACT_TABLES = ("patients", "diagnoses", "prescriptions", "lab_results", "procedures")
 
 
 class WarehouseBusy(RuntimeError):
@@ -71,10 +71,10 @@ def prepare_next(warehouse: Path, run: RunInfo, config_source: str) -> Path:
     try:
         if warehouse.exists():
             carry_history(con, warehouse)
-        run_sql(con, "runs/create_runs")
+        run_sql(con, "run/create_runs")
         run_sql(
             con,
-            "runs/start_run",
+            "run/start_run",
             run_id=run.run_id,
             extract_id=run.extract_id,
             extract_hash=run.extract_hash,
@@ -89,29 +89,29 @@ def prepare_next(warehouse: Path, run: RunInfo, config_source: str) -> Path:
 
 
 def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    run_sql(con, "runs/attach_published", path=str(warehouse))
+    run_sql(con, "run/attach_published", path=str(warehouse))
     try:
-        present = {row[0] for row in run_sql(con, "runs/published_tables").fetchall()}
+        present = {row[0] for row in run_sql(con, "run/published_tables").fetchall()}
         for table in HISTORY_TABLES:
             if table in present:
-                run_sql(con, f"runs/carry_{table}")
+                run_sql(con, f"run/carry_{table}")
     finally:
         con.execute("DETACH published")
 
 
 def record_counts(con: duckdb.DuckDBPyConnection, run_id: str, counts: dict[str, dict]) -> None:
     params: dict[str, object] = {"run_id": run_id}
-    for table in EXTRACT_TABLES:
+    for table in TABLE_NAMES:
         c = counts.get(table, {})
         for measure in ("read", "loaded", "quarantined"):
             params[f"{table}_{measure}"] = c.get(measure)
-    run_sql(con, "runs/record_counts", **params)
+    run_sql(con, "run/record_counts", **params)
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str) -> None:
     run_sql(
         con,
-        "runs/finish_run",
+        "run/finish_run",
         run_id=run_id,
         status=status,
         finished_at=datetime.now(UTC).replace(tzinfo=None),

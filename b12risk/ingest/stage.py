@@ -3,7 +3,7 @@
 `inspect_extract` reads only headers, the manifest and the bytes for the content hash; any
 structural problem raises `ExtractRefused` before anything is written anywhere.
 
-`stage_extract` reads each file once (`b12risk/sql/staging/stage_<table>.sql`): every column
+`stage_extract` reads each file once (`b12risk/ingest/sql/stage_<table>.sql`): every column
 as text (CSV: `read_csv(all_varchar)`; Parquet: `read_parquet` cast to text), then typed
 with strict parsers, into `staging_<table>` in file order, so that source_row = rowid + 1.
 A value that is not valid for its type becomes NULL and its row keeps the file's texts in
@@ -33,7 +33,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from b12risk.sqlfiles import run_script, run_sql
+from b12risk.sql import run_script, run_sql
 from schemas.contract import (
     FORMATS,
     MANIFEST_FIELDS,
@@ -325,12 +325,12 @@ def stage_extract(con: duckdb.DuckDBPyConnection, files: ExtractFiles) -> StageR
     A file that fails while loading (e.g. a truncated gzip stream) refuses the extract: what
     this call created is dropped first, so the connection is left as it was found.
     """
-    run_script(con, "staging/macros")
+    run_script(con, "ingest/macros")
     tables: dict[str, StagedTable] = {}
     created = False
     try:
         drop_staging(con)
-        run_sql(con, "staging/create_rejects")
+        run_sql(con, "ingest/create_rejects")
         created = True
         for table in TABLE_NAMES:
             started = time.perf_counter()
@@ -359,13 +359,13 @@ def _stage_table(con: duckdb.DuckDBPyConnection, files: ExtractFiles, table: str
     header = files.columns.get(table) or _check_header(
         table, path.name, _read_header(path, fmt), []
     )
-    run_sql(con, "staging/source_parquet" if fmt == "parquet" else "staging/source_csv")
+    run_sql(con, "ingest/source_parquet" if fmt == "parquet" else "ingest/source_csv")
     previous = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
     con.execute("SET preserve_insertion_order = true")  # rowid follows the file: source_row
     try:
         run_sql(
             con,
-            f"staging/stage_{table}",
+            f"ingest/stage_{table}",
             path=str(path),
             columns=dict.fromkeys(header, "VARCHAR"),
         )
@@ -374,7 +374,7 @@ def _stage_table(con: duckdb.DuckDBPyConnection, files: ExtractFiles, table: str
     rejected, rejected_lines = (
         (0, 0) if fmt == "parquet" else _collect_rejects(con, table, path, fmt)
     )
-    staged = run_sql(con, "staging/count_rows", table_name=STAGING_TABLES[table]).fetchall()[0][0]
+    staged = run_sql(con, "ingest/count_rows", table_name=STAGING_TABLES[table]).fetchall()[0][0]
     return StagedTable(
         table, STAGING_TABLES[table], path.name, fmt, staged, rejected, rejected_lines
     )
@@ -385,8 +385,8 @@ def _collect_rejects(
 ) -> tuple[int, int]:
     """Move DuckDB's reject records of the last CSV load into staging_rejects, one row per
     record, numbered by the file's physical line (header = line 1)."""
-    records = run_sql(con, "staging/reject_records").fetchall()
-    run_script(con, "staging/drop_load_rejects")
+    records = run_sql(con, "ingest/reject_records").fetchall()
+    run_script(con, "ingest/drop_load_rejects")
     if not records:
         return 0, 0
     offsets = [r[1] for r in records]
@@ -403,7 +403,7 @@ def _collect_rejects(
     )
     con.register("reject_frame", frame)
     try:
-        run_sql(con, "staging/append_rejects")
+        run_sql(con, "ingest/append_rejects")
     finally:
         con.unregister("reject_frame")
     spans = sum(_line_span(r[2]) for r in records)
@@ -437,4 +437,4 @@ def physical_lines(path: Path, fmt: str, byte_positions: list[int | None]) -> li
 
 def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
     """Remove every staging table (staging_<table>, staging_rejects, leftovers of a load)."""
-    run_script(con, "staging/drop_staging")
+    run_script(con, "ingest/drop_staging")

@@ -4,7 +4,7 @@
 description, match, subtype, source`); `data/codelists/manifest.json` records each list's
 version, sources, sha256 and number of codes. A list whose bytes no longer match its manifest
 entry was edited after review and is refused, naming the list. The lists are rebuilt from the
-clinical reference by `b12risk.codelists_build` (see docs/codelists.md).
+clinical reference by `b12risk.codelists.build` (see docs/codelists.md).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from b12risk.config import DEFAULT_CODELISTS, PROJECT_ROOT, ConfigError
-from b12risk.sqlfiles import run_script
+from b12risk.sql import run_script
 
 MANIFEST_NAME = "manifest.json"
 CSV_COLUMNS = ("code_system", "code", "description", "match", "subtype", "source")

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
-from b12risk import progress
+from b12risk.run import progress
 
 
 @contextmanager

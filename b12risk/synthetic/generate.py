@@ -5,7 +5,7 @@ follows the traits and programs of `data/generator/` (diabetes and metformin, ac
 gastric surgery, vegan diet, autoimmune conditions, other risk medicines, background conditions,
 medicines and blood tests), plus B12 tests, results and treatment. Every number is a hash of
 (seed, row key, stream), so a seed gives byte-identical files; every table is written by one
-ordered COPY, never row by row. The hand-designed patients of `b12risk.generate_planted` are in
+ordered COPY, never row by row. The hand-designed patients of `b12risk.synthetic.planted` are in
 every extract, whatever the size. `bad_rows` corrupts that share of the other event rows.
 
 Practices: one per 8,000 patients, but never fewer than 12, so that even a small extract
@@ -30,12 +30,12 @@ import duckdb
 
 from b12risk import __version__
 from b12risk.config import PROJECT_ROOT
-from b12risk.sqlfiles import run_script, run_sql
+from b12risk.sql import run_script, run_sql
+from schemas.contract import TABLE_NAMES
 
 log = logging.getLogger(__name__)
 
 GENERATOR_DATA = PROJECT_ROOT / "data" / "generator"
-EXTRACT_TABLES = ("patients", "diagnoses", "prescriptions", "lab_results", "procedures")
 PATIENTS_PER_PRACTICE = 8000
 MIN_PRACTICES = 12
 MAX_PATIENTS = 2**40  # patient tokens are a bijection on 40 bits
@@ -102,7 +102,7 @@ def generate_extract(
 
     with _connection() as con:
         build(con, params)
-        files = {table: out_dir / f"{table}.{fmt}" for table in EXTRACT_TABLES}
+        files = {table: out_dir / f"{table}.{fmt}" for table in TABLE_NAMES}
         rows = {table: export_table(con, table, path, fmt) for table, path in files.items()}
 
     manifest_path = out_dir / "manifest.json"
@@ -142,13 +142,13 @@ def build_parameters(patients: int, seed: int, as_of: date, bad_rows: float) -> 
 def build(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
     """Create the generator's tables and the five export views on `con`."""
     for script in BUILD_SCRIPTS:
-        run_script(con, f"generate/{script}", **params)
+        run_script(con, f"synthetic/{script}", **params)
 
 
 def export_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, fmt: Format) -> int:
     """Write one extract table with one ordered COPY; returns its row count."""
     result = run_sql(
-        con, "generate/export", view=f"gen_export_{table}", path=str(path), format=fmt
+        con, "synthetic/export", view=f"gen_export_{table}", path=str(path), format=fmt
     ).fetchall()
     return int(result[0][0])
 
@@ -191,7 +191,7 @@ def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
 def _remove_other_format(out_dir: Path, fmt: Format) -> None:
     """An earlier extract in the other format would leave two files for one table."""
     other = "parquet" if fmt == "csv" else "csv"
-    for table in EXTRACT_TABLES:
+    for table in TABLE_NAMES:
         (out_dir / f"{table}.{other}").unlink(missing_ok=True)
 
 

@@ -2,9 +2,10 @@
 they are on B12 treatment, have an untreated deficient result, were never tested, are overdue,
 due soon or up to date, and when their next test is due.
 
-The rules are in `b12risk/sql/status/*.sql` (one concern a file, values bound as named
-parameters) and explained in `docs/screening.md`. This module binds the configuration to them,
-runs them in order and returns counts; it logs counts only, never a patient's values.
+The rules are in `sql/NN_*.sql`, run in the order of their numbers (one concern a file, values
+bound as named parameters) and explained in `docs/screening.md`. This module binds the
+configuration to them, runs them and returns counts; it logs counts only, never a patient's
+values.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any
 import duckdb
 
 from b12risk.config import Config, ConfigError
-from b12risk.sqlfiles import run_script, run_sql
-from schemas.outputs import GAP_STATUSES, SCREENING_STATUSES
+from b12risk.sql import numbered_sql, run_script, run_sql
+from schemas.statuses import GAP_STATUSES, SCREENING_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +48,8 @@ SCREENING_KEYS = (
     "ng_per_l_to_pmol_l",
 )
 
-# Run in this order; each builds a table the next ones read.
-STATUS_SQL = (
-    "status/scope",
-    "status/bariatric_surgery",
-    "status/test_results",
-    "status/latest_test",
-    "status/treatment",
-    "status/due_dates",
-    "status/screening_status",
-)
+# The status SQL runs in file order, each file building a table the next ones read.
+STATUS_SQL = numbered_sql("status")
 
 
 @dataclass(frozen=True)
@@ -110,7 +103,7 @@ def status_parameters(config: Config, as_of: date, run_id: str) -> dict[str, Any
         "as_of": as_of,
         "run_id": run_id,
         "cohort_names": [c.name for c in config.cohorts],
-        "cohort_interval_days": [c.interval_days for c in config.cohorts],
+        "cohort_interval_days": [config.interval_days(c) for c in config.cohorts],
         "default_interval_days": int(screening["default_interval_days"]),
         "due_soon_days": int(screening["due_soon_days"]),
         "treatment_lookback_days": int(screening["treatment_lookback_days"]),

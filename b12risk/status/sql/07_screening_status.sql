@@ -1,12 +1,12 @@
 -- screening_status: one row for every patient in at least one cohort at the as-of date.
--- The first status that applies wins:
---   1 excluded_on_treatment  a B12 treatment 0..$treatment_lookback_days days before the as-of
---                            date (both ends included: 365 days before counts, 366 does not)
---   2 abnormal_untreated     the latest test is deficient and no treatment on or after its date
---   3 never_tested           no test on record
---   4 overdue                the as-of date is after due_on
---   5 due_soon               due_on is at most $due_soon_days days after the as-of date
---   6 up_to_date
+-- The first status that applies wins: the CASE branches follow the precedence declared in
+-- schemas/statuses.py (a test checks it). The boundaries, exactly:
+--   excluded_on_treatment  a B12 treatment 0..$treatment_lookback_days days before the as-of
+--                          date (both ends included: 365 days before counts, 366 does not)
+--   abnormal_untreated     the latest test is deficient and no treatment on or after its date
+--   never_tested           no test on record
+--   overdue                the as-of date is after due_on
+--   due_soon               due_on is at most $due_soon_days days after the as-of date
 CREATE OR REPLACE TABLE screening_status AS
 SELECT p.patient_id, p.practice_id, p.sex, p.age,
        CASE

@@ -1,7 +1,7 @@
 """The data dictionary (docs/extract-format.md), rendered from the models in `schemas/`.
 
 Nothing here is written by hand twice: tables, columns, rules, code formats and refusals come
-from `schemas.contract`, `schemas.rules`, `b12risk.codes` and `schemas.outputs`, so the
+from `schemas.contract`, `schemas.rules`, `schemas.codes` and `schemas.outputs`, so the
 document cannot drift from what validation enforces (a test compares it with the file).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from b12risk.codes import CODE_FORMATS
+from schemas.codes import CODE_FORMATS
 from schemas.contract import (
     CONTRACT_VERSION,
     IDENTIFYING_NAMES,

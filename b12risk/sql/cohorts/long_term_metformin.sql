@@ -1,7 +1,0 @@
--- long_term_metformin: a drug-exposure era of the cohort's codelists (one drug class) of at
--- least min_era_days that ended no more than max_days_since_end days before the as-of date.
-INSERT INTO cohort_membership BY NAME
-SELECT * FROM long_term_era_membership(
-    $cohort, $run_id, $concepts, $as_of, $default_days_supply, $max_gap_days,
-    $min_era_days, $max_days_since_end
-);

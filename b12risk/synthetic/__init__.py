@@ -1,0 +1,2 @@
+"""Synthetic extracts: a deterministic generator built inside DuckDB (`generate`), with
+hand-designed planted patients and their expected answers (`planted`)."""
