@@ -3,6 +3,7 @@ and disclosure control. Loaded from TOML (`data/config/cohorts.toml` by default)
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ DEFAULT_CONFIG = PROJECT_ROOT / "data" / "config" / "cohorts.toml"
 DEFAULT_CODELISTS = PROJECT_ROOT / "data" / "codelists"
 
 
+# DuckDB's memory cap for a run's connections (and the generator's): spills to disk beyond it.
+MEMORY_LIMIT = os.environ.get("B12RISK_MEMORY_LIMIT", "1GB")
 # Era settings when [eras] leaves one out (data/config/cohorts.toml states them).
 ERA_DEFAULTS: dict[str, int] = {"default_days_supply": 28, "max_gap_days": 30}
 DEFAULT_INTERVAL_DAYS = 365  # local policy default: NICE sets no screening interval

@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from schemas.outputs import create_statement
+
 
 @cache
 def sql_text(name: str) -> str:
@@ -74,3 +76,9 @@ def split_statements(text: str) -> list[str]:
 
 def _has_code(statement: str) -> bool:
     return any(ln.strip() and not ln.strip().startswith("--") for ln in statement.splitlines())
+
+
+def create_table(con: duckdb.DuckDBPyConnection, table: str, *, replace: bool = False) -> None:
+    """Create a declared table (schemas.outputs or the extract contract), empty; `replace`
+    drops an earlier one, else an existing table is kept as it is."""
+    con.execute(create_statement(table, replace=replace))

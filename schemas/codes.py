@@ -248,8 +248,12 @@ def loinc_valid(code: str) -> bool:
     return loinc_check_digit(payload) == check
 
 
-# Case-sensitive systems: their codes are checked (and matched) exactly as written.
-CASE_SENSITIVE_SYSTEMS = frozenset({"READ2"})
+# Case-sensitive systems: their codes are checked (and matched) exactly as written; Read v2
+# `f41..` (metformin) and `F41..` differ. CTV3 is no contract system, but reference codelists
+# carry it for review.
+CASE_SENSITIVE_SYSTEMS = frozenset({"READ2", "CTV3"})
+# Systems whose codes are matched without their dots (`K50.0` matches `K500`).
+DOTLESS_SYSTEMS = frozenset({"ICD10", "ICD10CM", "ICD9CM", "OPCS4"})
 
 
 def checked_form(system: str, code: str) -> str:

@@ -185,40 +185,6 @@ MANIFEST_FIELDS: dict[str, str] = {
 }
 
 
-QUARANTINE_COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("run_id", "VARCHAR", True, "The run that found the problem."),
-    ColumnSpec(
-        "extract_hash",
-        "VARCHAR",
-        True,
-        "BLAKE3 over the extract's five files and manifest, in name order: each one's name, "
-        "size and BLAKE3 digest (as b3sum prints it). Versions before 2026-11-24 used sha256, "
-        "so an extract loaded by one of them has a different hash once.",
-    ),
-    ColumnSpec("source_table", "VARCHAR", True, "The table (file) the row came from."),
-    ColumnSpec(
-        "source_row",
-        "BIGINT",
-        True,
-        "Where the row is in its file. Rows the reader could parse: the 1-based number of the "
-        "data row among the parsed rows (the header does not count, nor do lines quarantined "
-        "as malformed_line; in Parquet, the row number). malformed_line: the physical line "
-        "number in the file, header = line 1.",
-    ),
-    ColumnSpec(
-        "rules", "VARCHAR[]", True, "Every rule the row broke, in the order of the rule list."
-    ),
-    ColumnSpec(
-        "raw_values",
-        "VARCHAR",
-        True,
-        "malformed_line: the raw text of the line(s). Otherwise a JSON object column -> text: "
-        "the file's text for text columns and for values that could not be read as their "
-        "type; values that could be read appear in canonical form (07 as 7, 500 as 500.0).",
-    ),
-)
-
-
 @dataclass(frozen=True)
 class IdentifyingName:
     """A kind of column name that identifies a person: such a column refuses the extract."""

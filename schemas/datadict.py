@@ -15,7 +15,6 @@ from schemas.contract import (
     IDENTIFYING_NAMES,
     MANIFEST_FIELDS,
     MANIFEST_FILE,
-    QUARANTINE_COLUMNS,
     REFUSALS,
     TABLES,
 )
@@ -148,20 +147,40 @@ def _refusals() -> list[str]:
     return [*lines, ""]
 
 
+_KIND_TITLES = {
+    "result": "Rebuilt by every run from the extract",
+    "view": "Views",
+    "history": "Carried from run to run (history)",
+    "reference": "The run's codelists",
+    "internal": "Working data (internal)",
+    "report": "Report files (reports/<run_id>/)",
+}
+
+
 def _outputs() -> list[str]:
     lines = [
         "## Warehouse outputs",
         "",
-        "Tables the pipeline builds for readers of the warehouse.",
+        "Tables the pipeline builds for readers of the warehouse, and the report files of "
+        "counts, declared once in `schemas/outputs.py`. **count** marks an exact count of "
+        "people or rows: exact in the warehouse, published only through disclosure control.",
         "",
     ]
-    for table in OUTPUT_TABLES.values():
-        lines += [f"### {table.name}", "", table.description, ""]
-        lines += ["| column | type | always present | description |", "|---|---|---|---|"]
-        for c in table.columns:
-            present = "yes" if c.required else "no"
-            lines.append(f"| {c.name} | {c.sql_type} | {present} | {_cell(c.description)} |")
-        lines.append("")
+    for kind, title in _KIND_TITLES.items():
+        tables = [t for t in OUTPUT_TABLES.values() if t.kind == kind]
+        if not tables:
+            continue
+        lines += [f"### {title}", ""]
+        for table in tables:
+            lines += [f"#### {table.name}", "", table.description, ""]
+            if table.primary_key:
+                lines += [f"One row per {', '.join(table.primary_key)}.", ""]
+            lines += ["| column | type | always present | description |", "|---|---|---|---|"]
+            for c in table.columns:
+                present = "yes" if c.required else "no"
+                text = ("**count** " if c.count else "") + c.description
+                lines.append(f"| {c.name} | {c.sql_type} | {present} | {_cell(text)} |")
+            lines.append("")
     return lines
 
 
@@ -190,15 +209,7 @@ def render_data_dictionary() -> str:
     parts += [_VALIDATION]
     parts += _rules()
     parts += _code_formats()
-    parts += [_QUARANTINE, *_columns(QUARANTINE_COLUMNS)]
+    parts += [_QUARANTINE, *_columns(OUTPUT_TABLES["quarantine"].columns)]
     parts += _refusals()
     parts += _outputs()
     return "\n".join(parts).rstrip() + "\n"
-
-
-def main_datadict(out: Path = DOCUMENT) -> Path:
-    """Write the data dictionary to `out` (default docs/extract-format.md)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_data_dictionary(), encoding="utf-8")
-    return out

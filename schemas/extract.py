@@ -25,13 +25,14 @@ from schemas.codes import CODE_FORMATS, CODE_SYSTEMS, code_format_expr
 from schemas.contract import TABLES
 from schemas.rules import RuleContext, rules_for
 
-POLARS_TYPES: dict[str, type[pl.DataType]] = {
+POLARS_TYPES: dict[str, pl.DataType | type[pl.DataType]] = {
     "VARCHAR": pl.String,
     "INTEGER": pl.Int32,
     "DATE": pl.Date,
     "DOUBLE": pl.Float64,
     "BIGINT": pl.Int64,
     "BOOLEAN": pl.Boolean,
+    "TIMESTAMP": pl.Datetime("us"),
 }
 
 _HELPERS: dict[str, tuple[tuple[str, str, str], ...]] = {

@@ -29,8 +29,8 @@ from b12risk.codelists.load import (
     load_codelists,
     normalise_code,
 )
+from b12risk.cohorts.flag import build_concept_events
 from b12risk.config import DEFAULT_CODELISTS, PROJECT_ROOT, load_config
-from b12risk.sql import run_script
 
 SHARED_DATA = Path(os.environ.get("B12RISK_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 REFERENCE = SHARED_DATA / ".." / "reference" / "codelists"
@@ -334,7 +334,7 @@ def test_concept_events_sql_matches_like_the_reference_rule(con, rows):
     _create_event_tables(con)
     for i, (code_system, code, _) in enumerate(EXTRACT_CODES):
         _insert_diagnosis(con, f"p{i}", code_system, code)
-    run_script(con, "cohorts/engine/concept_events", as_of=date(2026, 1, 1))
+    build_concept_events(con, date(2026, 1, 1))
     events = con.execute("SELECT patient_id, concept FROM concept_events").fetchall()
     for i, (code_system, code, expected) in enumerate(EXTRACT_CODES):
         got = {concept for patient, concept in events if patient == f"p{i}"}
@@ -486,7 +486,7 @@ def test_normalise_code_agrees_with_concept_events_sql():
                 {"s": code_system, "k": code, "n": normalise_code(code_system, code)},
             )
             _insert_diagnosis(con, "p1", code_system, code)
-            run_script(con, "cohorts/engine/concept_events", as_of=date(2026, 1, 1))
+            build_concept_events(con, date(2026, 1, 1))
             assert con.execute("SELECT count(*) FROM concept_events").fetchall() == [(1,)]
 
         meets_itself()

@@ -23,24 +23,16 @@ import pyarrow as pa
 
 from b12risk.config import DEFAULT_CODELISTS, PROJECT_ROOT, ConfigError
 from b12risk.sql import run_script
+from schemas.codes import CASE_SENSITIVE_SYSTEMS, CODE_SYSTEMS, DOTLESS_SYSTEMS
 
 MANIFEST_NAME = "manifest.json"
 CSV_COLUMNS = ("code_system", "code", "description", "match", "subtype", "source")
 MATCH_KINDS = frozenset({"exact", "prefix"})
 
-# The extract contract's coding systems (docs/architecture.md).
-CONTRACT_SYSTEMS = frozenset(
-    {
-        "SNOMED", "ICD10", "ICD10CM", "ICD9CM", "READ2", "ATC", "RXNORM",
-        "DMD", "BNF", "NDC", "LOINC", "OPCS4", "CPT", "ICD10PCS",
-    }
-)  # fmt: skip
+# The extract contract's coding systems.
+CONTRACT_SYSTEMS = frozenset(CODE_SYSTEMS)
 # Systems a reference list uses that the contract does not: kept for review, never matched.
 OUTSIDE_CONTRACT_SYSTEMS = frozenset({"CTV3", "HCPCS"})
-# Systems whose codes lose their dots when normalised (as in cohorts/concept_events.sql).
-DOTLESS_SYSTEMS = frozenset({"ICD10", "ICD10CM", "ICD9CM", "OPCS4"})
-# Read v2 and CTV3 codes are case-sensitive: `f41..` (metformin) and `F41..` differ.
-CASE_SENSITIVE_SYSTEMS = frozenset({"READ2", "CTV3"})
 # What DuckDB's trim() strips: exactly the Unicode space separators (category Zs); it keeps
 # tabs and line breaks. normalise_code mirrors it so both sides of the join agree.
 SPACE_SEPARATORS = (

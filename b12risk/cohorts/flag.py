@@ -22,7 +22,10 @@ from typing import Any
 import duckdb
 
 from b12risk.config import ERA_DEFAULTS, RULE_SHAPES, Cohort, Config, ConfigError
-from b12risk.sql import run_script, run_sql, sql_text
+from b12risk.sql import create_table, run_script, run_sql, sql_text
+from schemas.codes import CASE_SENSITIVE_SYSTEMS, DOTLESS_SYSTEMS
+from schemas.contract import EVENT_TABLES, TABLES
+from schemas.outputs import OUTPUT_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ def flag_cohorts(
         (cohort_file(c), cohort_statement_parameters(config, c, as_of, run_id)) for c in cohorts
     ]
     population = population_settings(config)
-    run_sql(con, "cohorts/engine/concept_events", as_of=as_of)
+    build_concept_events(con, as_of)
     run_sql(
         con,
         "cohorts/engine/population",
@@ -67,7 +70,7 @@ def flag_cohorts(
         default_birth_month=population["default_birth_month"],
     )
     install_macros(con)
-    run_sql(con, "cohorts/engine/cohort_membership")
+    create_table(con, "cohort_membership", replace=True)
     for name, params in plans:
         run_sql(con, name, **params)
     con.execute(patient_cohorts_sql(cohorts))
@@ -80,6 +83,33 @@ def flag_cohorts(
         log.info("cohort %s: %d patients", cohort_name, n)
     log.info("any cohort: %d patients", result.any_cohort)
     return result
+
+
+def build_concept_events(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
+    """Table `concept_events`: every event of the extract's event tables (each one in turn,
+    by its date column in the contract) whose code is in a loaded codelist, up to `as_of`."""
+    run_sql(
+        con,
+        "cohorts/engine/code_matches",
+        event_tables=list(EVENT_TABLES),
+        case_sensitive_systems=sorted(CASE_SENSITIVE_SYSTEMS),
+        dotless_systems=sorted(DOTLESS_SYSTEMS),
+    )
+    create_table(con, "concept_events", replace=True)
+    carried = [c for c in OUTPUT_TABLES["concept_events"].column_names if c not in _DERIVED]
+    for table in EVENT_TABLES:
+        run_sql(
+            con,
+            "cohorts/engine/concept_events",
+            table=table,
+            date_column=TABLES[table].event_date,
+            carried=carried,
+            as_of=as_of,
+        )
+
+
+# concept_events columns the SQL computes; the others are the event's own (when it has them).
+_DERIVED = frozenset({"concept", "subtype", "source_table", "event_date"})
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:

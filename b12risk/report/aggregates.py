@@ -15,6 +15,8 @@ from b12risk.report.disclosure import FLAG_COLUMN, DisclosurePolicy, Margin, rat
 from b12risk.report.stats import wilson_interval
 from b12risk.runinfo import RunInfo
 from b12risk.sql import run_sql
+from schemas.contract import SEXES
+from schemas.outputs import OUTPUT_TABLES, SUMMARY_COUNT_COLUMNS
 from schemas.statuses import GAP_STATUSES
 from schemas.statuses import SCREENING_STATUSES as STATUSES
 
@@ -29,36 +31,13 @@ AGE_BANDS = (
     (75, "75–84"),
     (85, "85+"),
 )
-SEXES = ("F", "M", "I", "U")
 BREAKDOWNS = ("overall", "age_band", "sex", "practice", "status")
 
 STATUS_COLUMNS = tuple(f"n_{s}" for s in STATUSES)
 GAP_COLUMNS = tuple(f"n_{s}" for s in GAP_STATUSES)
 NOT_GAP_COLUMNS = tuple(c for c in STATUS_COLUMNS if c not in GAP_COLUMNS)
-COUNT_COLUMNS = (
-    "n_at_risk",
-    "n_gap",
-    "n_never_tested",
-    "n_overdue",
-    "n_abnormal_untreated",
-    "n_excluded_on_treatment",
-    "n_due_soon",
-    "n_up_to_date",
-)
-SUMMARY_COLUMNS = (
-    "run_id",
-    "as_of",
-    "cohort",
-    "cohort_title",
-    "breakdown",
-    "group",
-    *COUNT_COLUMNS,
-    "gap_rate",
-    "ci_low",
-    "ci_high",
-    FLAG_COLUMN,
-    "release_note",
-)
+COUNT_COLUMNS = SUMMARY_COUNT_COLUMNS
+SUMMARY_COLUMNS = OUTPUT_TABLES["gap_summary"].column_names
 
 # The identities a reader could use to recover a suppressed count (see b12risk/disclosure.py).
 ROW_TOTALS = (

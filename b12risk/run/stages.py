@@ -21,7 +21,7 @@ import pandas as pd
 
 from b12risk.codelists.load import load_codelists
 from b12risk.cohorts.flag import flag_cohorts
-from b12risk.config import DEFAULT_CODELISTS, Config, load_config
+from b12risk.config import DEFAULT_CODELISTS, MEMORY_LIMIT, Config, load_config
 from b12risk.ingest.stage import ExtractFiles, inspect_extract, stage_extract
 from b12risk.ingest.validate import validate_extract
 from b12risk.report import write_reports
@@ -30,8 +30,6 @@ from b12risk.run import warehouse
 from b12risk.runinfo import RunInfo, new_run_id
 from b12risk.sql import run_sql
 from b12risk.status.screen import record_status_history, screening_status
-
-MEMORY_LIMIT = os.environ.get("B12RISK_MEMORY_LIMIT", "1GB")
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from b12risk.config import Config, ConfigError
-from b12risk.sql import numbered_sql, run_script, run_sql
+from b12risk.sql import create_table, numbered_sql, run_script, run_sql
 from schemas.statuses import GAP_STATUSES, SCREENING_STATUSES
 
 logger = logging.getLogger(__name__)
@@ -151,6 +151,7 @@ def record_status_history(
 ) -> None:
     """Append this run's `screening_status` to `screening_status_history`, replacing the rows an
     earlier run recorded for the same extract and as-of date (a rerun duplicates nothing)."""
+    create_table(con, "screening_status_history")
     con.begin()
     try:
         run_script(

@@ -29,7 +29,7 @@ from typing import Any, Literal
 import duckdb
 
 from b12risk import __version__
-from b12risk.config import PROJECT_ROOT
+from b12risk.config import MEMORY_LIMIT, PROJECT_ROOT
 from b12risk.sql import run_script, run_sql
 from schemas.contract import TABLE_NAMES
 
@@ -39,7 +39,6 @@ GENERATOR_DATA = PROJECT_ROOT / "data" / "generator"
 PATIENTS_PER_PRACTICE = 8000
 MIN_PRACTICES = 12
 MAX_PATIENTS = 2**40  # patient tokens are a bijection on 40 bits
-MEMORY_LIMIT = "1GB"
 
 # Build order: each script reads what the ones before it made.
 BUILD_SCRIPTS = (

@@ -25,7 +25,6 @@ from b12risk.config import PROJECT_ROOT
 
 PLANTED_PATIENTS_FILE = PROJECT_ROOT / "data" / "generator" / "planted_patients.csv"
 PLANTED_EVENTS_FILE = PROJECT_ROOT / "data" / "generator" / "planted_events.csv"
-PLANTED_PREFIX = "PLANT-"
 EARLIER_AS_OF_DAYS = 400
 
 

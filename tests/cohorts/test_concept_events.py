@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from b12risk.sql import run_sql
+from b12risk.cohorts.flag import build_concept_events
 
 from .tables import CODELIST, load, relative
 
@@ -57,7 +57,7 @@ def test_events_match_codes_on_or_before_d(con):
             p4         | OPCS4       | G28.1 | D-9
         """,
     )
-    run_sql(con, "cohorts/engine/concept_events", as_of=D)
+    build_concept_events(con, D)
     assert con.table("concept_events").columns == COLUMNS
     assert concept_events(con) == [
         ("p1", "malabsorption_conditions", None, "diagnoses", "ICD10", "k50.1", "D")
@@ -83,6 +83,6 @@ def test_one_row_per_event_and_concept(con):
         p1         | ATC         | A10BA02 | D-1       | 28
     """
     load(con, D, codelist=codelist, prescriptions=prescriptions)
-    run_sql(con, "cohorts/engine/concept_events", as_of=D)
+    build_concept_events(con, D)
     concepts = [row[1] for row in concept_events(con)]
     assert sorted(concepts) == ["biguanides", "metformin"]

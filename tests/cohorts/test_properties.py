@@ -9,7 +9,7 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from b12risk.cohorts.flag import flag_cohorts, install_macros
+from b12risk.cohorts.flag import build_concept_events, flag_cohorts, install_macros
 from b12risk.sql import run_sql
 from tests.reference import cohorts as ref
 
@@ -184,7 +184,7 @@ def test_eras_agree_with_the_reference():
         drawn = [(ref.Patient("", as_of.year - 50), [], chains_of_one) for chains_of_one in rx]
         tables, _, events = as_rows(as_of, drawn)
         load(con, as_of, **tables)
-        run_sql(con, "cohorts/engine/concept_events", as_of=as_of)
+        build_concept_events(con, as_of)
         run_sql(con, "cohorts/engine/population", as_of=as_of, min_age=16, default_birth_month=7)
         install_macros(con)
         got = con.execute(

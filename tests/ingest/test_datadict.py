@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from flows.cli import main
 from schemas.contract import REFUSALS, TABLES
-from schemas.datadict import DOCUMENT, main_datadict, render_data_dictionary
+from schemas.datadict import DOCUMENT, render_data_dictionary
 from schemas.outputs import OUTPUT_TABLES
 from schemas.rules import RULES
 
@@ -31,6 +32,7 @@ def test_it_names_every_table_column_rule_refusal_and_output():
     assert "ALL the copies are quarantined" in text
 
 
-def test_main_datadict_writes_the_file(tmp_path):
-    out = main_datadict(tmp_path / "docs" / "format.md")
+def test_the_datadict_command_writes_the_file(tmp_path):
+    out = tmp_path / "docs" / "format.md"
+    assert main(["datadict", "--out", str(out)]) == 0
     assert out.read_text(encoding="utf-8") == render_data_dictionary()
