@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from b12risk import __version__
@@ -19,6 +19,8 @@ class RunInfo:
     extracted_on: date | None
     started_at: datetime
     package_version: str = __version__
+    # checksum of each cohort's definition, of the status rules and of the codelists
+    rule_checksums: dict[str, str] = field(default_factory=dict)
 
     @property
     def extract_date(self) -> date:

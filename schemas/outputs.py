@@ -129,6 +129,14 @@ OUTPUT_TABLES: dict[str, OutputTable] = {
                 _col("status", "VARCHAR", "running, then published.", required=True),
                 _col("package_version", "VARCHAR", "The b12risk version.", required=True),
                 _col("config_source", "VARCHAR", "The configuration file the run used."),
+                _col(
+                    "rule_checksums",
+                    "MAP(VARCHAR, VARCHAR)",
+                    "Checksum of each cohort's definition (rule SQL, parameters, codelists; key: "
+                    "the cohort), of the status rules (key screening_status) and of every "
+                    "codelist (key codelists), as in docs/rules.md: a changed checksum means a "
+                    "changed rule.",
+                ),
                 *_reconciliation_columns(),
             ),
             kind="history",
@@ -397,6 +405,9 @@ HISTORY_TABLES: tuple[str, ...] = tuple(n for n, t in OUTPUT_TABLES.items() if t
 
 
 def _polars_type(sql_type: str) -> pl.DataType | type[pl.DataType]:
+    if sql_type.startswith("MAP("):
+        key, value = (POLARS_TYPES[t.strip()] for t in sql_type[4:-1].split(","))
+        return pl.List(pl.Struct({"key": key, "value": value}))
     if sql_type.endswith("[]"):
         return pl.List(POLARS_TYPES[sql_type[:-2]])
     return POLARS_TYPES[sql_type]

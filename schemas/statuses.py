@@ -11,7 +11,12 @@ gap have none. `applies_when` is a template over the `[screening]` settings of t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_SETTING = re.compile(r"\{([a-z0-9_]+)\}")
+_TESTS = ("b12_tests", "b12_second_line_tests")
+_LOCAL_POLICY = "Local policy: NICE NG239 sets no screening interval (docs/screening.md)"
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,13 @@ class Status:
     priority: int | None  # gaps only: 1 is the most urgent
     label: str  # for people reading the report
     applies_when: str  # the rule in words; `{setting}` names a [screening] setting
+    codelists: tuple[str, ...] = ()  # the concepts the rule reads
+    citation: str = ""
+
+    @property
+    def settings(self) -> tuple[str, ...]:
+        """The [screening] settings the rule's words name."""
+        return tuple(dict.fromkeys(_SETTING.findall(self.applies_when)))
 
     def rule_text(self, screening: dict) -> str:
         """The rule in words with the run's settings filled in."""
@@ -40,6 +52,8 @@ STATUSES: tuple[Status, ...] = (
         label="On B12 treatment (not a gap)",
         applies_when="a B12 treatment was issued 0 to {treatment_lookback_days} days before the "
         "as-of date",
+        codelists=("b12_treatment",),
+        citation="NICE NG239: people on B12 replacement are monitored, not screened",
     ),
     Status(
         "abnormal_untreated",
@@ -50,6 +64,8 @@ STATUSES: tuple[Status, ...] = (
         "{total_b12_deficient_below_pmol_l} pmol/L, active B12 below "
         "{active_b12_deficient_below_pmol_l} pmol/L; NICE NG239) and no treatment was issued on "
         "or after it",
+        codelists=(*_TESTS, "b12_treatment"),
+        citation="NICE NG239 (2024): total B12 < 180 ng/L (133 pmol/L), active B12 < 25 pmol/L",
     ),
     Status(
         "never_tested",
@@ -57,6 +73,8 @@ STATUSES: tuple[Status, ...] = (
         priority=2,
         label="Never tested",
         applies_when="no B12 test on record",
+        codelists=_TESTS,
+        citation=_LOCAL_POLICY,
     ),
     Status(
         "overdue",
@@ -65,6 +83,8 @@ STATUSES: tuple[Status, ...] = (
         label="Overdue for a test",
         applies_when="the as-of date is after the due date (the latest test is older than the "
         "testing interval)",
+        codelists=_TESTS,
+        citation=_LOCAL_POLICY + "; BOMSS 2020 after bariatric surgery (bariatric_schedule)",
     ),
     Status(
         "due_soon",
@@ -72,6 +92,8 @@ STATUSES: tuple[Status, ...] = (
         priority=None,
         label="Test due soon",
         applies_when="the due date is 0 to {due_soon_days} days after the as-of date",
+        codelists=_TESTS,
+        citation=_LOCAL_POLICY,
     ),
     Status(
         "up_to_date",
@@ -79,6 +101,8 @@ STATUSES: tuple[Status, ...] = (
         priority=None,
         label="Up to date",
         applies_when="none of the above",
+        codelists=_TESTS,
+        citation=_LOCAL_POLICY,
     ),
 )
 

@@ -77,3 +77,28 @@ def test_two_runs_cannot_build_the_same_warehouse_at_once(tmp_path):
         with pytest.raises(warehouse.WarehouseBusy):
             with warehouse.run_lock(path):
                 pass
+
+
+def test_history_written_by_an_older_version_is_carried_by_column_name(tmp_path):
+    """A warehouse published before runs.rule_checksums existed (and with a column since
+    dropped) carries its runs into the next state: new columns NULL, old ones left behind."""
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "CREATE TABLE runs (run_id VARCHAR, extract_hash VARCHAR, as_of DATE, "
+            "started_at TIMESTAMP, status VARCHAR, package_version VARCHAR, retired INTEGER)"
+        )
+        con.execute(
+            "INSERT INTO runs VALUES ('old', 'h0', DATE '2025-01-31', TIMESTAMP '2025-01-31', "
+            "'published', '0.0.1', 7)"
+        )
+    run = make_run("run-1")
+    run = RunInfo(**{**run.__dict__, "rule_checksums": {"older_adults": "abc"}})
+    nxt = warehouse.prepare_next(path, run, "default")
+    with duckdb.connect(str(nxt)) as con:
+        rows = con.execute(
+            "SELECT run_id, status, rule_checksums FROM runs ORDER BY run_id"
+        ).fetchall()
+        columns = [r[0] for r in con.execute("DESCRIBE runs").fetchall()]
+    assert rows == [("old", "published", None), ("run-1", "running", {"older_adults": "abc"})]
+    assert "retired" not in columns

@@ -40,6 +40,8 @@ class GapChanges:
     previous_run_id: str | None
     previous_as_of: date | None
     counts: pd.DataFrame | None
+    # rules whose checksum changed since the previous run; None when it recorded none
+    rules_changed: tuple[str, ...] | None = None
 
     @property
     def first_run(self) -> bool:
@@ -61,7 +63,20 @@ def gap_changes(
     ).fetchall()[0]
     exact = pd.DataFrame([row], columns=list(CHANGE_COLUMNS))
     counts = suppress(exact, CHANGE_COLUMNS, policy=policy, row_totals=CHANGE_TOTALS)
-    return GapChanges(previous_run_id, previous_as_of, counts)
+    return GapChanges(
+        previous_run_id, previous_as_of, counts, rule_changes(con, run_id, previous_run_id)
+    )
+
+
+def rule_changes(
+    con: duckdb.DuckDBPyConnection, run_id: str, previous_run_id: str
+) -> tuple[str, ...] | None:
+    """The rules (cohorts, screening_status, codelists) whose checksum differs from the
+    previous run's; None when that run recorded no checksums."""
+    [(known, rules)] = run_sql(
+        con, "report/rule_changes", run_id=run_id, previous_run_id=previous_run_id
+    ).fetchall()
+    return tuple(rules or ()) if known else None
 
 
 def previous_run(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[str, date] | None:

@@ -227,7 +227,26 @@ def _changes(c: ReportContent) -> str:
     return (
         head
         + f"<p>Compared with the run {escape(str(c.changes.previous_run_id))}, person by person "
-        "(by pseudonymous identifier, in any risk group).</p>" + _table(["", "People"], body)
+        "(by pseudonymous identifier, in any risk group).</p>"
+        + _rules_changed(c.changes.rules_changed)
+        + _table(["", "People"], body)
+    )
+
+
+def _rules_changed(rules: tuple[str, ...] | None) -> str:
+    """Whether the rules themselves changed between the two runs (runs.rule_checksums)."""
+    if rules is None:
+        return (
+            "<p>The previous run recorded no rule checksums: whether its rules differ is not "
+            "known.</p>"
+        )
+    if not rules:
+        return "<p>The rules are the same as at the previous run (same checksums).</p>"
+    return (
+        "<p><strong>Rules changed since the previous run:</strong> "
+        + escape(", ".join(rules))
+        + " (see docs/rules.md). Part of the change below may come from the rules, not from "
+        "care.</p>"
     )
 
 

@@ -19,7 +19,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from b12risk.codelists.load import load_codelists
+from b12risk.codelists.load import load_codelists, read_manifest
+from b12risk.cohorts.definitions import checksum, cohort_definitions
 from b12risk.cohorts.flag import flag_cohorts
 from b12risk.config import DEFAULT_CODELISTS, MEMORY_LIMIT, Config, load_config
 from b12risk.ingest.stage import ExtractFiles, inspect_extract, stage_extract
@@ -29,7 +30,7 @@ from b12risk.report.disclosure import DisclosurePolicy, suppress
 from b12risk.run import warehouse
 from b12risk.runinfo import RunInfo, new_run_id
 from b12risk.sql import run_sql
-from b12risk.status.screen import record_status_history, screening_status
+from b12risk.status.screen import record_status_history, screening_status, status_checksum
 
 
 @dataclass
@@ -119,9 +120,21 @@ def begin_run(files: ExtractFiles, request: RunRequest, config: Config) -> RunIn
         extract_id=files.extract_id,
         extracted_on=files.extracted_on,
         started_at=started,
+        rule_checksums=rule_checksums(config, request.codelists_dir),
     )
     warehouse.prepare_next(request.warehouse, run, config.source)
     return run
+
+
+def rule_checksums(config: Config, codelists_dir: Path = DEFAULT_CODELISTS) -> dict[str, str]:
+    """What `runs.rule_checksums` records: each cohort's definition, the status rules and the
+    codelists (docs/rules.md)."""
+    manifest = read_manifest(codelists_dir)
+    return {
+        **{d.cohort.name: d.checksum for d in cohort_definitions(config, codelists_dir)},
+        "screening_status": status_checksum(config, codelists_dir),
+        "codelists": checksum({c: entry.get("sha256") for c, entry in manifest.items()}),
+    }
 
 
 def ingest(request: RunRequest, files: ExtractFiles):

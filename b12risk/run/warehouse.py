@@ -21,10 +21,9 @@ from pathlib import Path
 import duckdb
 
 from b12risk.runinfo import RunInfo
-from b12risk.sql import run_sql
+from b12risk.sql import create_table, run_sql
 from schemas.contract import TABLE_NAMES
-
-HISTORY_TABLES = ("runs", "quarantine", "screening_status_history")
+from schemas.outputs import HISTORY_TABLES, OUTPUT_TABLES
 
 
 class WarehouseBusy(RuntimeError):
@@ -71,7 +70,7 @@ def prepare_next(warehouse: Path, run: RunInfo, config_source: str) -> Path:
     try:
         if warehouse.exists():
             carry_history(con, warehouse)
-        run_sql(con, "run/create_runs")
+        create_table(con, "runs")
         run_sql(
             con,
             "run/start_run",
@@ -82,6 +81,8 @@ def prepare_next(warehouse: Path, run: RunInfo, config_source: str) -> Path:
             started_at=run.started_at.replace(tzinfo=None),
             package_version=run.package_version,
             config_source=config_source,
+            checksum_names=list(run.rule_checksums),
+            checksums=list(run.rule_checksums.values()),
         )
     finally:
         con.close()
@@ -94,7 +95,9 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
         present = {row[0] for row in run_sql(con, "run/published_tables").fetchall()}
         for table in HISTORY_TABLES:
             if table in present:
-                run_sql(con, f"run/carry_{table}")
+                create_table(con, table)
+                columns = list(OUTPUT_TABLES[table].column_names)
+                run_sql(con, f"run/carry_{table}", columns=columns)
     finally:
         con.execute("DETACH published")
 

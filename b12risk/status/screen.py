@@ -13,13 +13,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from b12risk.config import Config, ConfigError
-from b12risk.sql import create_table, numbered_sql, run_script, run_sql
+from b12risk.codelists.load import read_manifest
+from b12risk.cohorts.definitions import checksum
+from b12risk.config import DEFAULT_CODELISTS, Config, ConfigError
+from b12risk.sql import create_table, numbered_sql, run_script, run_sql, sql_text
 from schemas.statuses import GAP_STATUSES, SCREENING_STATUSES
+from schemas.statuses import STATUSES as STATUSES_DECLARED
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +123,22 @@ def status_parameters(config: Config, as_of: date, run_id: str) -> dict[str, Any
         "mass_units": list(MASS_UNITS),
         "molar_units": list(MOLAR_UNITS),
     }
+
+
+def status_checksum(config: Config, codelists_dir: Path = DEFAULT_CODELISTS) -> str:
+    """The checksum of the status rules as they run: every status SQL file, the bound
+    parameters (without the run's own) and the sha256 of the codelists the statuses read."""
+    params = status_parameters(config, date(2000, 1, 1), "")
+    params = {k: v for k, v in params.items() if k not in ("as_of", "run_id")}
+    manifest = read_manifest(codelists_dir)
+    concepts = sorted({c for s in STATUSES_DECLARED for c in s.codelists})
+    return checksum(
+        {
+            "sql": [sql_text(name) for name in (*STATUS_SQL, "status/record_history")],
+            "parameters": params,
+            "codelists": {c: manifest.get(c, {}).get("sha256", "missing") for c in concepts},
+        }
+    )
 
 
 def bomss_concepts(config: Config) -> list[str]:

@@ -10,6 +10,7 @@ import pytest
 
 from b12risk.config import load_config
 from b12risk.runinfo import RunInfo
+from schemas.outputs import OUTPUT_TABLES, create_statement
 
 AS_OF = date(2026, 1, 1)
 RUN_ID = "20260101T000000Z-aaaaaa"
@@ -48,25 +49,10 @@ HISTORY_TABLE = (
     ("run_id", "as_of", "extract_hash", "patient_id", "practice_id", "status"),
 )
 RUNS_TABLE = (
-    """CREATE OR REPLACE TABLE runs (
-        run_id VARCHAR, extract_hash VARCHAR, as_of DATE, started_at TIMESTAMP,
-        finished_at TIMESTAMP, status VARCHAR, package_version VARCHAR, config_source VARCHAR,
-        patients_read BIGINT, patients_loaded BIGINT, patients_quarantined BIGINT,
-        diagnoses_read BIGINT, diagnoses_loaded BIGINT, diagnoses_quarantined BIGINT,
-        prescriptions_read BIGINT, prescriptions_loaded BIGINT, prescriptions_quarantined BIGINT,
-        lab_results_read BIGINT, lab_results_loaded BIGINT, lab_results_quarantined BIGINT,
-        procedures_read BIGINT, procedures_loaded BIGINT, procedures_quarantined BIGINT)""",
-    "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    (
-        "run_id", "extract_hash", "as_of", "started_at", "finished_at", "status",
-        "package_version", "config_source",
-        *(
-            f"{t}_{m}"
-            for t in ("patients", "diagnoses", "prescriptions", "lab_results", "procedures")
-            for m in ("read", "loaded", "quarantined")
-        ),
-    ),
-)  # fmt: skip
+    create_statement("runs", replace=True),
+    "INSERT INTO runs VALUES (" + ", ".join(["?"] * len(OUTPUT_TABLES["runs"].columns)) + ")",  # noqa: S608
+    OUTPUT_TABLES["runs"].column_names,
+)
 QUARANTINE_TABLE = (
     """CREATE OR REPLACE TABLE quarantine (
         run_id VARCHAR, extract_hash VARCHAR, source_table VARCHAR, source_row BIGINT,

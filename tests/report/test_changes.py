@@ -131,3 +131,33 @@ def test_the_previous_run_is_the_latest_other_published_run(con, runs, expected)
     create_runs(con, [*rows, run_row(RUN_ID, AS_OF, datetime(2026, 1, 2))])
     found = previous_run(con, RUN_ID)
     assert (found[0] if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("before", "now", "changed"),
+    [
+        ({"older_adults": "a1", "codelists": "c1"}, {"older_adults": "a1", "codelists": "c1"}, ()),
+        (
+            {"older_adults": "a1", "codelists": "c1"},
+            {"older_adults": "a2", "codelists": "c1"},
+            ("older_adults",),
+        ),
+        ({"older_adults": "a1"}, {"older_adults": "a1", "vegan_diet": "v1"}, ("vegan_diet",)),
+        ({"older_adults": "a1", "vegan_diet": "v1"}, {"older_adults": "a1"}, ("vegan_diet",)),
+        (None, {"older_adults": "a1"}, None),  # the previous run recorded no checksums
+    ],
+)
+def test_the_report_says_which_rules_changed_since_the_previous_run(con, before, now, changed):
+    two_runs(con)
+    for run_id, checksums in ((PREVIOUS_RUN_ID, before), (RUN_ID, now)):
+        con.execute(
+            "UPDATE runs SET rule_checksums = "
+            "CASE WHEN $n IS NULL THEN NULL ELSE MAP($n::VARCHAR[], $c::VARCHAR[]) END "
+            "WHERE run_id = $r",
+            {
+                "r": run_id,
+                "n": None if checksums is None else list(checksums),
+                "c": None if checksums is None else list(checksums.values()),
+            },
+        )
+    assert gap_changes(con, RUN_ID, OFF).rules_changed == changed

@@ -338,3 +338,20 @@ def test_a_run_with_nobody_at_risk_still_writes_every_output(tmp_path, con):
     assert parsed.headings == list(SECTIONS)
     summary = pd.read_csv(result.gap_summary_csv)
     assert (summary["n_at_risk"] == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("rules", "says"),
+    [
+        ((), "The rules are the same as at the previous run"),
+        (
+            ("older_adults", "screening_status"),
+            "Rules changed since the previous run:</strong> older_adults, screening_status",
+        ),
+        (None, "recorded no rule checksums"),
+    ],
+)
+def test_the_change_section_says_whether_the_rules_changed(rules, says):
+    from b12risk.report.html import _rules_changed
+
+    assert says in _rules_changed(rules)

@@ -1,2 +1,7 @@
--- History carried from the published warehouse (attached read-only as 'published') into the next.
-CREATE OR REPLACE TABLE runs AS SELECT * FROM published.runs;
+-- runs (history), carried from the published warehouse (attached read-only as 'published') into
+-- the next one, whose runs was just created from its declaration: by column name, so a column
+-- declared since that warehouse was written stays NULL for its rows, and a column no longer
+-- declared ($columns are the declared ones) is left behind.
+INSERT INTO runs BY NAME
+SELECT COLUMNS(lambda c: list_contains($columns::VARCHAR[], c))
+FROM published.runs;
