@@ -85,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     dd = sub.add_parser("datadict", help="write the data dictionary (extract contract) as markdown")
     dd.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "extract-format.md")
     dd.set_defaults(handler=cmd_datadict)
+
+    rules = sub.add_parser(
+        "rules",
+        help="print the rule index (every cohort and status: SQL, codelists, parameters, tests)",
+    )
+    rules.add_argument("--config", type=Path, default=None, help="cohort/screening config TOML")
+    rules.add_argument("--out", type=Path, default=None, help="write it here (docs/rules.md)")
+    rules.set_defaults(handler=cmd_rules)
     return parser
 
 
@@ -190,6 +198,20 @@ def cmd_datadict(args: argparse.Namespace) -> int:
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render_data_dictionary(), encoding="utf-8")
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from b12risk.config import load_config
+    from b12risk.run.catalogue import render_rules_index
+
+    text = render_rules_index(load_config(args.config))
+    if args.out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
     return EXIT_OK
 
