@@ -1,39 +1,25 @@
-"""Readable table literals for the cohort tests.
+"""The cohort tests' inputs and read-back, in the common table-literal dialect (tests/tables.py).
 
-    table('''
-        patient_id | code_system | code    | issued_on | days_supply
-        p1         | ATC         | A10BA02 | D-1094    | 1095
-        p2         | ATC         | A10BA02 | D-10      |
-    ''', as_of=D)
-
-Cells are stripped; an empty cell is NULL; `D`, `D-180`, `D+1` are dates relative to as_of.
 `load(con, as_of, prescriptions=...)` creates the five extract tables and the codelist table
-(the small CODELIST below unless given) with their typed columns; without a patients table,
-everyone named in the other tables is a registered adult born in January 1970.
-`flagged(con, cohort, columns, as_of)` reads cohort_membership back as strings, dates again
-relative to as_of, so expectations are table literals too.
+(the small CODELIST below unless given) from their declarations, each filled from a table
+literal (typed from the table's declared columns, dates relative to as_of) or a list of row
+dicts; without a patients table, everyone named in the other tables is a registered adult born
+in January 1970. `flagged(con, cohort, columns)` reads a cohort's members back as typed rows,
+to compare with `members(literal, as_of)`.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from b12risk.codelists.load import normalise_code
 from schemas.contract import TABLES
+from tests.tables import Row, create_table, parse_table, table_rows
 
-# The extract contract's typed columns, plus the codelist table the codelists stage builds.
-EXTRACT_COLUMNS: dict[str, dict[str, str]] = {
-    **{name: {c.name: c.sql_type for c in spec.columns} for name, spec in TABLES.items()},
-    "codelist": dict.fromkeys(
-        "concept code_system code code_norm match subtype description version".split(), "VARCHAR"
-    ),
-}
-
+# The published columns of cohort_membership, in order (a change to them shows here).
 MEMBERSHIP_COLUMNS = [
     "patient_id",
     "cohort",
@@ -66,90 +52,37 @@ CODELIST = """
     nitrous_oxide            | ICD10CM     | F18.1     | prefix |
 """
 
-_RELATIVE = re.compile(r"D(?:([+-])(\d+))?")
-
-
-def table(text: str, as_of: date | None = None) -> list[dict[str, Any]]:
-    """Rows of a `|`-separated table literal (header first; `---` lines are skipped)."""
-    lines = [line.strip().strip("|") for line in text.strip().splitlines() if line.strip()]
-    header = [cell.strip() for cell in lines[0].split("|")]
-    rows = []
-    for line in lines[1:]:
-        if set(line) <= set("-|+ "):
-            continue
-        cells = [cell.strip() for cell in line.split("|")]
-        cells += [""] * (len(header) - len(cells))
-        rows.append({h: _value(c, as_of) for h, c in zip(header, cells, strict=True)})
-    return rows
-
-
-def _value(cell: str, as_of: date | None) -> Any:
-    if cell == "":
-        return None
-    match = _RELATIVE.fullmatch(cell)
-    if match and as_of is not None:
-        sign, days = match.groups()
-        offset = int(days or 0) * (-1 if sign == "-" else 1)
-        return as_of + timedelta(days=offset)
-    return cell
-
-
-def relative(day: date, as_of: date) -> str:
-    """`D-180` for a date 180 days before as_of (for readable assertion messages)."""
-    offset = (day - as_of).days
-    return "D" if offset == 0 else f"D{offset:+d}"
-
 
 def load(con: duckdb.DuckDBPyConnection, as_of: date | None = None, **tables: Any) -> None:
     """Create every extract table and `codelist` (the default literal codelist unless given),
     each filled from a table literal (str) or a list of row dicts."""
     tables.setdefault("codelist", CODELIST)
-    tables = {k: table(v, as_of) if isinstance(v, str) else v for k, v in tables.items()}
-    if "patients" not in tables:
-        tables["patients"] = default_patients(tables)
-    for name, columns in EXTRACT_COLUMNS.items():
-        ddl = ", ".join(f"{column} {kind}" for column, kind in columns.items())
-        con.execute(f"CREATE OR REPLACE TABLE {name} ({ddl})")
-        rows = tables.get(name) or []
-        if name == "codelist":
-            rows = [
-                {**row, "code_norm": normalise_code(row["code_system"], row["code"])}
-                for row in rows
-            ]
-        insert_rows(con, name, rows)
+    rows = {
+        name: parse_table(given, name, as_of=as_of) if isinstance(given, str) else given
+        for name, given in tables.items()
+    }
+    if "patients" not in rows:
+        rows["patients"] = default_patients(rows)
+    rows["codelist"] = [
+        {**row, "code_norm": normalise_code(row["code_system"], row["code"])}
+        for row in rows["codelist"]
+    ]
+    for name in (*TABLES, "codelist"):
+        create_table(con, name, rows.get(name) or [])
 
 
-def default_patients(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def default_patients(tables: dict[str, list[Row]]) -> list[Row]:
     ids = sorted(
         {row["patient_id"] for name, rows in tables.items() if name != "codelist" for row in rows}
     )
     return [{"patient_id": i, "year_of_birth": 1970, "month_of_birth": 1} for i in ids]
 
 
-def flagged(
-    con: duckdb.DuckDBPyConnection, cohort: str, columns: str, as_of: date
-) -> list[dict[str, Any]]:
-    """The cohort's members, `columns` (comma-separated) as strings, dates relative to as_of."""
-    names = [c.strip() for c in columns.split(",")]
-    rel = con.table("cohort_membership").filter(duckdb.ColumnExpression("cohort") == cohort)
-    rows = rel.order("patient_id").select(*names).fetchall()
-    return [{n: _text(v, as_of) for n, v in zip(names, row, strict=True)} for row in rows]
+def flagged(con: duckdb.DuckDBPyConnection, cohort: str, columns: str) -> list[Row]:
+    """The cohort's members (by patient_id), `columns` (comma-separated) as typed values."""
+    return table_rows(con, "cohort_membership", columns, where={"cohort": cohort})
 
 
-def _text(value: Any, as_of: date) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, date):
-        return relative(value, as_of)
-    return str(value)
-
-
-def insert_rows(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict[str, Any]]) -> None:
-    """Insert rows (missing columns NULL); values go in as text and DuckDB casts them to the
-    column types."""
-    if not rows:
-        return
-    columns = list(EXTRACT_COLUMNS[name])
-    text = {c: [None if r.get(c) is None else str(r[c]) for r in rows] for c in columns}
-    schema = pa.schema([(c, pa.string()) for c in columns])
-    con.from_arrow(pa.Table.from_pydict(text, schema=schema)).insert_into(name)
+def members(text: str, as_of: date) -> list[Row]:
+    """Expected cohort_membership rows, written as a table literal."""
+    return parse_table(text, "cohort_membership", as_of=as_of)

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from .tables import flagged, table
+from .tables import flagged, members
 
 D = date(2026, 6, 15)
 EVIDENCE = "patient_id, rule, evidence_code_system, evidence_code, evidence_date"
@@ -75,7 +75,7 @@ EXPECTED = {
 @pytest.mark.parametrize("cohort", sorted(EXPECTED))
 def test_coded_cohort_members_and_evidence(flag, con, cohort):
     flag(D, diagnoses=DIAGNOSES, procedures=PROCEDURES, prescriptions=PRESCRIPTIONS)
-    assert flagged(con, cohort, EVIDENCE, D) == table(EXPECTED[cohort])
+    assert flagged(con, cohort, EVIDENCE) == members(EXPECTED[cohort], D)
 
 
 def test_only_population_patients_are_members(flag, con):
@@ -94,4 +94,4 @@ def test_only_population_patients_are_members(flag, con):
         child      | ICD10       | K50.1 | D-10
     """
     flag(D, patients=patients, diagnoses=diagnoses)
-    assert flagged(con, "malabsorption_conditions", "patient_id", D) == [{"patient_id": "alive"}]
+    assert flagged(con, "malabsorption_conditions", "patient_id") == [{"patient_id": "alive"}]

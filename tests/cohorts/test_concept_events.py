@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from b12risk.cohorts.flag import build_concept_events
+from tests.tables import relative
 
-from .tables import CODELIST, load, relative
+from .tables import CODELIST, load
 
 D = date(2026, 6, 15)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from b12risk.config import DEFAULT_CONFIG, ConfigError, load_config
-
-from .tables import table
+from tests.tables import parse_table
 
 # The default configuration's cohorts, their rule shape and sources, as a table literal: a
 # change to data/config/cohorts.toml that moves a cohort to another shape or table shows here.
@@ -32,7 +31,7 @@ def shapes(config) -> list[dict]:
 
 
 def test_the_default_cohorts_take_these_shapes():
-    assert shapes(load_config()) == table(DEFAULT_SHAPES)
+    assert shapes(load_config()) == parse_table(DEFAULT_SHAPES)
 
 
 def write(tmp_path, text: str):
@@ -53,7 +52,7 @@ def test_a_config_written_before_rule_shapes_still_runs(tmp_path):
     for line in [ln for ln in old.splitlines() if ln.startswith(("rule = ", "sources = "))]:
         old = old.replace(line + "\n", "")
     assert "rule = " not in old
-    assert shapes(load_config(write(tmp_path, old))) == table(DEFAULT_SHAPES)
+    assert shapes(load_config(write(tmp_path, old))) == parse_table(DEFAULT_SHAPES)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .tables import flagged, table
+from .tables import flagged, members
 
 D = date(2026, 6, 15)
 EVIDENCE = "patient_id, rule, evidence_code_system, evidence_code, evidence_date"
@@ -39,10 +39,10 @@ MEMBERS = """
 
 def test_current_use_boundaries_and_evidence(flag, con):
     flag(D, prescriptions=PRESCRIPTIONS)
-    assert flagged(con, "other_risk_medicines", EVIDENCE, D) == table(MEMBERS)
+    assert flagged(con, "other_risk_medicines", EVIDENCE) == members(MEMBERS, D)
 
 
 def test_current_use_has_no_era(flag, con):
     flag(D, prescriptions=PRESCRIPTIONS)
-    rows = flagged(con, "other_risk_medicines", "era_start, era_end, era_days", D)
+    rows = flagged(con, "other_risk_medicines", "era_start, era_end, era_days")
     assert rows and all(set(r.values()) == {None} for r in rows)

@@ -14,7 +14,7 @@ import pytest
 from b12risk.cohorts.flag import flag_cohorts
 from b12risk.config import ConfigError
 
-from .tables import flagged, load, table
+from .tables import flagged, load, members
 
 D = date(2026, 6, 15)
 ERA_COLUMNS = "patient_id, era_start, era_end, era_days, era_prescriptions"
@@ -81,18 +81,18 @@ ACID_MEMBERS = """
 
 def test_long_term_metformin_boundaries_and_evidence(flag, con):
     flag(D, prescriptions=METFORMIN)
-    assert flagged(con, "long_term_metformin", ERA_COLUMNS, D) == table(METFORMIN_MEMBERS)
+    assert flagged(con, "long_term_metformin", ERA_COLUMNS) == members(METFORMIN_MEMBERS, D)
 
 
 def test_era_membership_names_its_rule_and_no_code(flag, con):
     flag(D, prescriptions=METFORMIN)
-    rows = flagged(con, "long_term_metformin", "rule, evidence_code, evidence_date", D)
+    rows = flagged(con, "long_term_metformin", "rule, evidence_code, evidence_date")
     assert {tuple(r.values()) for r in rows} == {("era >= 1095 days", None, None)}
 
 
 def test_long_term_acid_suppression_is_one_class(flag, con):
     flag(D, prescriptions=ACID)
-    assert flagged(con, "long_term_acid_suppression", ERA_COLUMNS, D) == table(ACID_MEMBERS)
+    assert flagged(con, "long_term_acid_suppression", ERA_COLUMNS) == members(ACID_MEMBERS, D)
 
 
 GAP_31_JOINED = """
@@ -111,8 +111,8 @@ def test_max_gap_days_comes_from_the_config(flag, con, config, where):
         cohort = replace(cohort, params={**cohort.params, "max_gap_days": 31})
         changed = replace(config, cohorts=(cohort,))
     flag(D, using=changed, prescriptions=METFORMIN)
-    rows = flagged(con, "long_term_metformin", ERA_COLUMNS, D)
-    assert [r for r in rows if r["patient_id"] == "gap_31"] == table(GAP_31_JOINED)
+    rows = flagged(con, "long_term_metformin", ERA_COLUMNS)
+    assert [r for r in rows if r["patient_id"] == "gap_31"] == members(GAP_31_JOINED, D)
 
 
 def test_missing_era_parameter_is_a_config_error(con, config):

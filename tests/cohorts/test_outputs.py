@@ -11,8 +11,9 @@ import pytest
 
 from b12risk.cohorts.flag import CohortResult, flag_cohorts
 from b12risk.config import Cohort, ConfigError
+from tests.tables import parse_table, table_rows
 
-from .tables import MEMBERSHIP_COLUMNS, flagged, load, table
+from .tables import MEMBERSHIP_COLUMNS, flagged, load
 
 D = date(2026, 6, 15)
 
@@ -58,17 +59,20 @@ def flag_example(flag):
     return run
 
 
-def view_rows(con, columns: str) -> list[dict[str, str]]:
-    names = [c.strip() for c in columns.split(",")]
-    rows = con.table("patient_cohorts").order("patient_id").select(*names).fetchall()
-    return [{n: str(v).lower() for n, v in zip(names, row, strict=True)} for row in rows]
+# patient_cohorts has one BOOLEAN column per enabled cohort, named as the cohort.
+COHORT_COLUMNS = dict.fromkeys([*DEFAULT_COHORTS, "one_year_acid_suppression"], "BOOLEAN")
 
 
-def attrition(con) -> list[dict[str, str]]:
-    rows = con.table("cohort_attrition").order("step").fetchall()
-    return [
-        dict(zip(("step", "label", "n_patients", "run_id"), map(str, r), strict=True)) for r in rows
-    ]
+def view_rows(con, columns: str) -> list[dict]:
+    return table_rows(con, "patient_cohorts", columns)
+
+
+def view(text: str) -> list[dict]:
+    return parse_table(text, "patient_cohorts", extra=COHORT_COLUMNS)
+
+
+def attrition(con) -> list[dict]:
+    return table_rows(con, "cohort_attrition", order_by="step")
 
 
 def test_cohort_result_counts(flag_example):
@@ -111,17 +115,18 @@ def test_patient_cohorts_view(flag_example, con):
         con,
         "patient_id, practice_id, older_adults, long_term_acid_suppression, "
         "malabsorption_conditions, vegan_diet, any_cohort",
-    ) == table("""
+    ) == view("""
         patient_id | practice_id | older_adults | long_term_acid_suppression | malabsorption_conditions | vegan_diet | any_cohort
-        coeliac    | a           | false        | false                      | true                     | false      | true
-        nobody     | b           | false        | false                      | false                    | false      | false
-        old_ppi    | a           | true         | true                       | false                    | false      | true
+        coeliac    | A           | false        | false                      | true                     | false      | true
+        nobody     | B           | false        | false                      | false                    | false      | false
+        old_ppi    | A           | true         | true                       | false                    | false      | true
     """)  # noqa: E501
 
 
 def test_attrition_population_then_each_cohort_then_any(flag_example, con):
     flag_example()
-    assert attrition(con) == table("""
+    assert attrition(con) == parse_table(
+        """
         step | label                      | n_patients | run_id
         0    | population                 | 3          | run-1
         1    | older_adults               | 1          | run-1
@@ -134,7 +139,9 @@ def test_attrition_population_then_each_cohort_then_any(flag_example, con):
         8    | other_risk_medicines       | 0          | run-1
         9    | nitrous_oxide_use          | 0          | run-1
         10   | any_cohort                 | 2          | run-1
-    """)
+        """,
+        "cohort_attrition",
+    )
 
 
 def test_disabled_cohort_is_left_out_everywhere(flag_example, con, config):
@@ -185,7 +192,7 @@ def test_new_cohort_reusing_a_rule_shape_with_another_codelist(flag_example, con
     assert result.counts["one_year_acid_suppression"] == 1
     assert view_rows(con, "patient_id, one_year_acid_suppression")[2] == {
         "patient_id": "old_ppi",
-        "one_year_acid_suppression": "true",
+        "one_year_acid_suppression": True,
     }
 
 
@@ -231,7 +238,7 @@ def test_point_in_time_each_date_gets_its_own_answer(con, config):
             result.counts["malabsorption_conditions"],
         )
     assert counts == {"D": (1, 1), "D-71": (1, 2), "D-101": (0, 0)}
-    assert flagged(con, "long_term_acid_suppression", "patient_id", D) == []
+    assert flagged(con, "long_term_acid_suppression", "patient_id") == []
 
 
 def test_logs_carry_counts_never_patient_values(flag_example, caplog):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from .tables import flagged, relative, table
+from tests.tables import parse_table, relative, table_rows
+
+from .tables import flagged, members
 
 D = date(2026, 7, 1)
 
@@ -40,25 +42,27 @@ EXPECTED_AGES = """
 """
 
 
-def population_ages(con) -> list[dict[str, str]]:
-    rows = con.table("population").select("patient_id, age").order("patient_id").fetchall()
-    return [{"patient_id": p, "age": str(a)} for p, a in rows]
+def population_ages(con) -> list[dict]:
+    return table_rows(con, "population", "patient_id, age")
 
 
 def test_population_rules_at_each_boundary(flag, con):
     result = flag(D, patients=PATIENTS)
-    assert population_ages(con) == table(EXPECTED_AGES)
+    assert population_ages(con) == parse_table(EXPECTED_AGES, "population")
     assert result.population == 8
 
 
 def test_older_adults_is_75_from_the_birthday_on(flag, con):
     flag(D, patients=PATIENTS)
-    assert flagged(con, "older_adults", "patient_id, rule", D) == table("""
+    assert flagged(con, "older_adults", "patient_id, rule") == members(
+        """
         patient_id    | rule
         bad_month_75  | age >= 75
         no_month_75   | age >= 75
         turns_75_on_d | age >= 75
-    """)
+        """,
+        D,
+    )
 
 
 def test_missing_month_means_1_july(flag, con):
@@ -66,8 +70,8 @@ def test_missing_month_means_1_july(flag, con):
     day_before = date(2026, 6, 30)
     flag(day_before, patients=PATIENTS)
     ages = {r["patient_id"]: r["age"] for r in population_ages(con)}
-    assert ages["no_month_75"] == "74"
-    assert ages["turns_75_after_d"] == "74"
+    assert ages["no_month_75"] == 74
+    assert ages["turns_75_after_d"] == 74
     assert "turns_16_on_d" not in ages
 
 
@@ -79,4 +83,7 @@ def test_population_columns(flag, con):
 
 def test_relative_dates_read_back():
     assert relative(date(2026, 6, 30), D) == "D-1"
-    assert table("a | b\nD-2 | x", D) == [{"a": date(2026, 6, 29), "b": "x"}]
+    literal = "patient_id | recorded_on\nx | D-2"
+    assert parse_table(literal, "diagnoses", as_of=D) == [
+        {"patient_id": "x", "recorded_on": date(2026, 6, 29)}
+    ]
