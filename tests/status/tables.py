@@ -1,14 +1,16 @@
-"""Readable table literals for the status tests: the stage's input tables are built from small
-pipe-separated tables, and expected rows are written the same way.
+"""The status tests' inputs and read-back, in the common table-literal dialect (tests/tables.py).
 
-Events name a shorthand `event` (see EVENTS) and a day, either `days_before` the as-of date D or
-an ISO `date`. Every patient is a member of `older_adults` unless a members table says otherwise.
+The stage's input tables are created from their declarations and filled from table literals;
+expected rows are literals of screening_status. Events are concept_events rows written with a
+shorthand `event` (see EVENTS) that fills concept, subtype, source table, code system and code,
+on an `event_date` (`D-10`, relative to the as-of date D, or ISO). Every patient is a member of
+`older_adults` unless a members table says otherwise, and every member is in the population.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -16,6 +18,7 @@ import pytest
 
 from b12risk.config import Config, load_config
 from b12risk.status.screen import StatusResult, screening_status
+from tests.tables import Row, create_table, parse_table, table_rows
 
 D = date(2025, 6, 30)  # the as-of date of every spec test
 RUN_ID = "20250630T000000Z-abc123"
@@ -31,42 +34,32 @@ EVENTS = {
     "bariatric": ("gastric_surgery", "bariatric", "procedures", "OPCS4", "G28.5"),
     "gastrectomy": ("gastric_surgery", "gastrectomy", "diagnoses", "ICD10CM", "Z90.3"),
 }
+EVENT_COLUMN = {"event": "VARCHAR"}  # the shorthand: a test-only column of concept_events
+SHORTHAND = ("concept", "subtype", "source_table", "code_system", "code")
 
-POPULATION_DDL = """CREATE TABLE population (patient_id VARCHAR, practice_id VARCHAR,
-    sex VARCHAR, year_of_birth INTEGER, month_of_birth INTEGER, age INTEGER)"""
-MEMBERSHIP_DDL = """CREATE TABLE cohort_membership (patient_id VARCHAR, cohort VARCHAR,
-    rule VARCHAR, evidence_code_system VARCHAR, evidence_code VARCHAR, evidence_date DATE,
-    era_start DATE, era_end DATE, era_days INTEGER, era_prescriptions INTEGER, run_id VARCHAR)"""
-EVENTS_DDL = """CREATE TABLE concept_events (patient_id VARCHAR, concept VARCHAR,
-    subtype VARCHAR, source_table VARCHAR, code_system VARCHAR, code VARCHAR, event_date DATE,
-    days_supply INTEGER, value DOUBLE, unit VARCHAR)"""
+# What the stage needs of anyone in the population or a cohort, unless a literal says more.
+POPULATION_DEFAULTS = {"practice_id": "P1", "sex": "F", "year_of_birth": 1940}
+POPULATION_DEFAULTS |= {"month_of_birth": 1, "age": 85}
+MEMBERSHIP_DEFAULTS = {"rule": "rule", "run_id": "r0"}
 
 
-def table(text: str) -> list[dict[str, str | None]]:
-    """Parse a pipe-separated table with a header row; empty cells and `null` are None; a cell
-    in double quotes keeps its surrounding spaces (`" pmol/L "`)."""
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    header = [h.strip() for h in lines[0].split("|")]
-    rows = []
-    for line in lines[1:]:
-        cells = [c.strip() for c in line.split("|")]
-        assert len(cells) == len(header), f"row has {len(cells)} cells, header {len(header)}"
-        rows.append({h: cell(c) for h, c in zip(header, cells, strict=True)})
-    return rows
+def event_row(patient_id: str, kind: str, event_date: date, **columns: Any) -> Row:
+    """A concept_events row of one shorthand event (columns given win over the shorthand)."""
+    shorthand = dict(zip(SHORTHAND, EVENTS[kind], strict=True))
+    given = {k: v for k, v in columns.items() if v is not None}
+    return {"patient_id": patient_id, **shorthand, "event_date": event_date, **given}
 
 
-def cell(text: str) -> str | None:
-    if text in ("", "null"):
-        return None
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        return text[1:-1]
-    return text
-
-
-def day_of(row: dict[str, str | None], as_of: date = D) -> date:
-    if row.get("date"):
-        return date.fromisoformat(row["date"])
-    return as_of - timedelta(days=int(row["days_before"]))
+def create_inputs(
+    con: duckdb.DuckDBPyConnection,
+    population: list[Row],
+    members: list[Row],
+    events: list[Row],
+) -> None:
+    """Create population, cohort_membership and concept_events from their declarations."""
+    create_table(con, "population", [POPULATION_DEFAULTS | row for row in population])
+    create_table(con, "cohort_membership", [MEMBERSHIP_DEFAULTS | row for row in members])
+    create_table(con, "concept_events", events)
 
 
 def given(
@@ -77,49 +70,19 @@ def given(
     as_of: date = D,
 ) -> None:
     """Create population, cohort_membership and concept_events from table literals."""
-    event_rows = table(events) if events.strip() else []
+    literal = parse_table(events, "concept_events", as_of=as_of, extra=EVENT_COLUMN)
+    event_rows = [event_row(row.pop("patient_id"), row.pop("event"), **row) for row in literal]
     if members is None:
-        patients = sorted({r["patient"] for r in event_rows})
-        member_rows = [{"patient": p, "cohort": "older_adults"} for p in patients]
+        patients = sorted({r["patient_id"] for r in event_rows})
+        member_rows = [{"patient_id": p, "cohort": "older_adults"} for p in patients]
     else:
-        member_rows = table(members)
+        member_rows = parse_table(members, "cohort_membership", as_of=as_of)
     if population is None:
-        patients = sorted({r["patient"] for r in member_rows})
-        population_rows = [{"patient": p} for p in patients]
+        patients = sorted({r["patient_id"] for r in member_rows})
+        population_rows = [{"patient_id": p} for p in patients]
     else:
-        population_rows = table(population)
-
-    for ddl in (POPULATION_DDL, MEMBERSHIP_DDL, EVENTS_DDL):
-        con.execute(ddl)
-    con.executemany(
-        "INSERT INTO population VALUES (?, 'P1', 'F', 1940, 1, 85)",
-        [[r["patient"]] for r in population_rows],
-    )
-    con.executemany(
-        "INSERT INTO cohort_membership VALUES "
-        "(?, ?, 'rule', NULL, NULL, ?, NULL, NULL, NULL, NULL, 'r0')",
-        [[r["patient"], r["cohort"], r.get("evidence_date")] for r in member_rows],
-    )
-    con.executemany(
-        "INSERT INTO concept_events VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-        [event_values(r, as_of) for r in event_rows],
-    )
-
-
-def event_values(row: dict[str, str | None], as_of: date) -> list[Any]:
-    concept, subtype, source_table, code_system, code = EVENTS[row["event"]]
-    value = row.get("value")
-    return [
-        row["patient"],
-        concept,
-        subtype,
-        source_table,
-        code_system,
-        row.get("code") or code,
-        day_of(row, as_of),
-        None if value is None else float(value),
-        row.get("unit"),
-    ]
+        population_rows = parse_table(population, "population", as_of=as_of)
+    create_inputs(con, population_rows, member_rows, event_rows)
 
 
 def configured(intervals: dict[str, int] | None = None, **screening: Any) -> Config:
@@ -142,34 +105,25 @@ def run(
 
 
 def statuses(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("SELECT patient_id, status FROM screening_status").fetchall())
+    return {r["patient_id"]: r["status"] for r in table_rows(con, "screening_status")}
 
 
-def expect(con: duckdb.DuckDBPyConnection, text: str) -> None:
+def expect(con: duckdb.DuckDBPyConnection, text: str, as_of: date = D) -> None:
     """Assert that screening_status holds exactly these patients, with these values in the
-    columns the literal names (`patient` is patient_id; dates ISO; `null` is NULL)."""
-    expected = table(text)
-    columns = [c for c in expected[0] if c != "patient"]
-    result = con.execute("SELECT * FROM screening_status")
-    names = [d[0] for d in result.description]
-    rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-    actual = {r["patient_id"]: r for r in rows}
-    assert sorted(actual) == sorted(r["patient"] for r in expected)
+    columns the literal names (a literal of screening_status; floats compare approximately)."""
+    expected = parse_table(text, "screening_status", as_of=as_of)
+    columns = [c for c in expected[0] if c != "patient_id"]
+    actual = {r["patient_id"]: r for r in table_rows(con, "screening_status")}
+    assert sorted(actual) == sorted(r["patient_id"] for r in expected)
     for row in expected:
         for column in columns:
-            got, want = actual[row["patient"]][column], row[column]
-            assert same(got, want), f"{row['patient']}.{column}: got {got!r}, want {want!r}"
+            got, want = actual[row["patient_id"]][column], row[column]
+            assert same(got, want), f"{row['patient_id']}.{column}: got {got!r}, want {want!r}"
 
 
-def same(got: Any, want: str | None) -> bool:
-    if want is None:
-        return got is None
-    if isinstance(got, bool):
-        return got == (want == "true")
-    if isinstance(got, float):
-        return got == pytest.approx(float(want))
-    if isinstance(got, date):
-        return got == date.fromisoformat(want)
-    if isinstance(got, list):
-        return got == [w.strip() for w in want.split(",")]
-    return str(got) == want
+def same(got: Any, want: Any) -> bool:
+    if want is None or got is None:
+        return got is want
+    if isinstance(want, float):
+        return got == pytest.approx(want)
+    return got == want

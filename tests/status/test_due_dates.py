@@ -9,20 +9,20 @@ from b12risk.status.screen import screening_status
 from .tables import RUN_ID, D, expect, given, run
 
 SHORTEST_EVENTS = """
-patient     | event | days_before | value | unit
-both        | total | 200         | 300   | pmol/L
-old         | total | 200         | 300   | pmol/L
-vegan       | total | 200         | 300   | pmol/L
-unlisted    | total | 200         | 300   | pmol/L
+patient_id | event | event_date | value | unit
+both       | total | D-200      | 300   | pmol/L
+old        | total | D-200      | 300   | pmol/L
+vegan      | total | D-200      | 300   | pmol/L
+unlisted   | total | D-200      | 300   | pmol/L
 """
 SHORTEST_MEMBERS = """
-patient  | cohort
-both     | older_adults
-both     | vegan_diet
-both     | vegan_diet
-old      | older_adults
-vegan    | vegan_diet
-unlisted | a_cohort_not_in_the_config
+patient_id | cohort
+both       | older_adults
+both       | vegan_diet
+both       | vegan_diet
+old        | older_adults
+vegan      | vegan_diet
+unlisted   | a_cohort_not_in_the_config
 """
 
 
@@ -32,11 +32,11 @@ def test_the_shortest_interval_of_a_patients_cohorts_applies(con):
     expect(
         con,
         """
-        patient  | status     | cohorts                  | interval_days | due_on
-        both     | overdue    | older_adults, vegan_diet | 180           | 2025-06-10
-        old      | up_to_date | older_adults             | 365           | 2025-12-12
-        vegan    | overdue    | vegan_diet               | 180           | 2025-06-10
-        unlisted | up_to_date | a_cohort_not_in_the_config | 400         | 2026-01-16
+        patient_id | status     | cohorts                    | interval_days | due_on
+        both       | overdue    | older_adults, vegan_diet   | 180           | D-20
+        old        | up_to_date | older_adults               | 365           | D+165
+        vegan      | overdue    | vegan_diet                 | 180           | D-20
+        unlisted   | up_to_date | a_cohort_not_in_the_config | 400           | D+200
         """,
     )
 
@@ -44,7 +44,7 @@ def test_the_shortest_interval_of_a_patients_cohorts_applies(con):
 # BOMSS: B12 due 3, 6 and 12 months after bariatric surgery (the earliest bariatric event of a
 # gastric_surgery member), then yearly.
 BOMSS_EVENTS = """
-patient     | event       | date       | value | unit
+patient_id  | event       | event_date | value | unit
 never       | bariatric   | 2025-05-15 |       |
 twice       | bariatric   | 2025-06-25 |       |
 twice       | bariatric   | 2025-05-15 |       |
@@ -66,7 +66,7 @@ not_member  | bariatric   | 2025-01-10 |       |
 not_member  | total       | 2025-04-15 | 300   | pmol/L
 """
 BOMSS_MEMBERS = """
-patient     | cohort          | evidence_date
+patient_id  | cohort          | evidence_date
 never       | gastric_surgery | 2025-05-15
 twice       | gastric_surgery | 2025-05-15
 pre_op      | gastric_surgery | 2025-03-20
@@ -86,7 +86,7 @@ def test_bomss_schedule_sets_due_dates_after_surgery(con):
     expect(
         con,
         """
-        patient     | status       | interval_days | due_on
+        patient_id  | status       | interval_days | due_on
         never       | never_tested | 365           | 2025-08-15
         twice       | never_tested | 365           | 2025-08-15
         pre_op      | overdue      | 365           | 2025-06-20
@@ -107,9 +107,9 @@ def test_without_the_bomss_option_surgery_follows_the_interval(con):
     expect(
         con,
         """
-        patient     | status       | due_on
-        never       | never_tested | null
-        twice       | never_tested | null
+        patient_id  | status       | due_on
+        never       | never_tested |
+        twice       | never_tested |
         pre_op      | up_to_date   | 2026-03-01
         after_3m    | up_to_date   | 2026-04-15
         after_6m    | up_to_date   | 2026-03-01
@@ -126,22 +126,22 @@ def test_a_shorter_cohort_interval_beats_a_later_bomss_point(con):
     given(
         con,
         """
-        patient | event     | date       | value | unit
-        both    | bariatric | 2025-01-10 |       |
-        both    | total     | 2025-04-15 | 300   | pmol/L
+        patient_id | event     | event_date | value | unit
+        both       | bariatric | 2025-01-10 |       |
+        both       | total     | 2025-04-15 | 300   | pmol/L
         """,
         """
-        patient | cohort          | evidence_date
-        both    | gastric_surgery | 2025-01-10
-        both    | vegan_diet      |
+        patient_id | cohort          | evidence_date
+        both       | gastric_surgery | 2025-01-10
+        both       | vegan_diet      |
         """,
     )
     run(con, bariatric_schedule=True, intervals={"vegan_diet": 60})
     expect(
         con,
         """
-        patient | status  | interval_days | due_on
-        both    | overdue | 60            | 2025-06-14
+        patient_id | status  | interval_days | due_on
+        both       | overdue | 60            | 2025-06-14
         """,
     )
 
@@ -163,10 +163,10 @@ def test_a_cohort_without_interval_days_takes_the_configured_default(con, tmp_pa
     expect(
         con,
         """
-        patient  | status     | interval_days | due_on
-        both     | up_to_date | 400           | 2026-01-16
-        old      | up_to_date | 400           | 2026-01-16
-        vegan    | up_to_date | 400           | 2026-01-16
-        unlisted | up_to_date | 400           | 2026-01-16
+        patient_id | status     | interval_days | due_on
+        both       | up_to_date | 400           | D+200
+        old        | up_to_date | 400           | D+200
+        vegan      | up_to_date | 400           | D+200
+        unlisted   | up_to_date | 400           | D+200
         """,
     )

@@ -9,13 +9,14 @@ import duckdb
 import pytest
 
 from b12risk.status.screen import record_status_history
+from tests.tables import create_table
 
 from .tables import D, given, run
 
 EVENTS = """
-patient | event | days_before | value | unit
-low     | total | 10          | 100   | pmol/L
-fine    | total | 10          | 300   | pmol/L
+patient_id | event | event_date | value | unit
+low        | total | D-10       | 100   | pmol/L
+fine       | total | D-10       | 300   | pmol/L
 """
 
 
@@ -66,13 +67,13 @@ def test_another_extract_or_another_date_is_added(statused):
 
 
 def test_history_carried_from_earlier_runs_is_kept(statused):
-    statused.execute(
-        "CREATE TABLE screening_status_history (run_id VARCHAR, as_of DATE, "
-        "extract_hash VARCHAR, patient_id VARCHAR, practice_id VARCHAR, status VARCHAR)"
-    )
-    statused.execute(
-        "INSERT INTO screening_status_history VALUES "
-        "('run0', DATE '2024-06-30', 'hash-old', 'gone', 'P9', 'overdue')"
+    create_table(
+        statused,
+        "screening_status_history",
+        """
+        run_id | as_of      | extract_hash | patient_id | practice_id | status
+        run0   | 2024-06-30 | hash-old     | gone       | P9          | overdue
+        """,
     )
     record_status_history(statused, "run1", D, "hash-a")
     assert len(history(statused)) == 3

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from b12risk.status.screen import screening_status
 from tests.reference import status as reference
 
-from .tables import EVENTS, EVENTS_DDL, MEMBERSHIP_DDL, POPULATION_DDL, configured
+from .tables import EVENTS, configured, create_inputs, event_row
 
 D = date(2025, 6, 30)
 COHORTS = ("older_adults", "vegan_diet", "gastric_surgery")
@@ -76,26 +76,17 @@ def day(n: int) -> date:
 
 
 def load(con, drawn) -> None:
-    for ddl in (POPULATION_DDL, MEMBERSHIP_DDL, EVENTS_DDL):
-        con.execute(ddl)
+    population, members, events = [], [], []
     for i, (cohorts, tests, treatments, surgeries) in enumerate(drawn):
         pid = f"p{i}"
-        con.execute("INSERT INTO population VALUES (?, 'P1', 'F', 1940, 1, 85)", [pid])
-        for cohort in sorted(cohorts):
-            con.execute(
-                "INSERT INTO cohort_membership VALUES "
-                "(?, ?, 'rule', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'r0')",
-                [pid, cohort],
-            )
-        rows = [(n, kind, value, unit) for n, kind, value, unit in tests]
-        rows += [(n, "treatment", None, None) for n in treatments]
-        rows += [(n, kind, None, None) for n, kind in surgeries]
-        for n, kind, value, unit in rows:
-            concept, subtype, source_table, code_system, code = EVENTS[kind]
-            con.execute(
-                "INSERT INTO concept_events VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-                [pid, concept, subtype, source_table, code_system, code, day(n), value, unit],
-            )
+        population.append({"patient_id": pid})
+        members += [{"patient_id": pid, "cohort": cohort} for cohort in sorted(cohorts)]
+        events += [
+            event_row(pid, kind, day(n), value=value, unit=unit) for n, kind, value, unit in tests
+        ]
+        events += [event_row(pid, "treatment", day(n)) for n in treatments]
+        events += [event_row(pid, kind, day(n)) for n, kind in surgeries]
+    create_inputs(con, population, members, events)
 
 
 def reference_patient(drawn_patient, cohort_intervals) -> reference.Patient:
