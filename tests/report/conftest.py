@@ -1,122 +1,46 @@
-"""Table literals and warehouse tables for the report tests (in-memory DuckDB, no pipeline)."""
+"""Warehouse tables for the report tests (in-memory DuckDB, no pipeline), created from their
+declarations and filled from table literals or typed rows (tests/tables.py)."""
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
 
-import duckdb
 import pytest
 
 from b12risk.config import load_config
 from b12risk.runinfo import RunInfo
-from schemas.outputs import OUTPUT_TABLES, create_statement
+from tests.tables import create_table, parse_table
 
 AS_OF = date(2026, 1, 1)
 RUN_ID = "20260101T000000Z-aaaaaa"
 PREVIOUS_RUN_ID = "20251001T000000Z-bbbbbb"
 
-STATUS_COLUMNS = (
-    "patient_id", "practice_id", "sex", "age", "status", "cohorts", "last_test_on",
-    "last_test_code", "last_result_pmol_l", "last_result_judged", "interval_days", "due_on",
-    "last_treatment_on", "run_id",
-)  # fmt: skip
-STATUS_TABLE = (
-    """CREATE OR REPLACE TABLE screening_status (
-        patient_id VARCHAR, practice_id VARCHAR, sex VARCHAR, age INTEGER, status VARCHAR,
-        cohorts VARCHAR[], last_test_on DATE, last_test_code VARCHAR, last_result_pmol_l DOUBLE,
-        last_result_judged BOOLEAN, interval_days INTEGER, due_on DATE, last_treatment_on DATE,
-        run_id VARCHAR)""",
-    "INSERT INTO screening_status VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    STATUS_COLUMNS,
-)
-MEMBERSHIP_TABLE = (
-    """CREATE OR REPLACE TABLE cohort_membership (
-        patient_id VARCHAR, cohort VARCHAR, rule VARCHAR, evidence_code_system VARCHAR,
-        evidence_code VARCHAR, evidence_date DATE, era_start DATE, era_end DATE,
-        era_days INTEGER, era_prescriptions INTEGER, run_id VARCHAR)""",
-    "INSERT INTO cohort_membership VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    (
-        "patient_id", "cohort", "rule", "evidence_code_system", "evidence_code", "evidence_date",
-        "era_start", "era_end", "era_days", "era_prescriptions", "run_id",
-    ),
-)  # fmt: skip
-HISTORY_TABLE = (
-    """CREATE OR REPLACE TABLE screening_status_history (
-        run_id VARCHAR, as_of DATE, extract_hash VARCHAR, patient_id VARCHAR,
-        practice_id VARCHAR, status VARCHAR)""",
-    "INSERT INTO screening_status_history VALUES (?, ?, ?, ?, ?, ?)",
-    ("run_id", "as_of", "extract_hash", "patient_id", "practice_id", "status"),
-)
-RUNS_TABLE = (
-    create_statement("runs", replace=True),
-    "INSERT INTO runs VALUES (" + ", ".join(["?"] * len(OUTPUT_TABLES["runs"].columns)) + ")",  # noqa: S608
-    OUTPUT_TABLES["runs"].column_names,
-)
-QUARANTINE_TABLE = (
-    """CREATE OR REPLACE TABLE quarantine (
-        run_id VARCHAR, extract_hash VARCHAR, source_table VARCHAR, source_row BIGINT,
-        rules VARCHAR[], raw_values VARCHAR)""",
-    "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)",
-    ("run_id", "extract_hash", "source_table", "source_row", "rules", "raw_values"),
-)
-
-
-LIST_COLUMNS = ("cohorts", "rules")
-
-
-def literal(text: str) -> list[dict[str, str | None]]:
-    """Rows of a pipe-separated table literal; an empty cell or '-' is missing."""
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    header = [h.strip() for h in lines[0].split("|")]
-    rows = []
-    for line in lines[1:]:
-        cells = [c.strip() for c in line.split("|")]
-        rows.append(
-            {h: (None if c in ("", "-") else c) for h, c in zip(header, cells, strict=True)}
-        )
-    return rows
-
-
-def create(con: duckdb.DuckDBPyConnection, table: tuple, rows) -> None:
-    """Create one of the tables above and insert rows (dicts; missing keys are NULL; a
-    comma-separated string fills a list column)."""
-    ddl, insert, columns = table
-    con.execute(ddl)
-    if rows:
-        con.executemany(insert, [[_value(c, row.get(c)) for c in columns] for row in rows])
-
-
-def _value(column: str, value):
-    if column in LIST_COLUMNS and isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return value
-
 
 def status_rows(text: str, run_id: str = RUN_ID) -> list[dict]:
-    return [row | {"run_id": run_id} for row in literal(text)]
+    """screening_status rows of a table literal, each of the run."""
+    return [row | {"run_id": run_id} for row in parse_table(text, "screening_status")]
 
 
 def create_status(con, text_or_rows, run_id: str = RUN_ID) -> None:
     rows = status_rows(text_or_rows, run_id) if isinstance(text_or_rows, str) else text_or_rows
-    create(con, STATUS_TABLE, rows)
+    create_table(con, "screening_status", rows)
 
 
 def create_membership(con, rows) -> None:
-    rows = literal(rows) if isinstance(rows, str) else rows
-    create(con, MEMBERSHIP_TABLE, rows)
+    create_table(con, "cohort_membership", rows)
 
 
 def create_history(con, rows) -> None:
-    create(con, HISTORY_TABLE, rows)
+    create_table(con, "screening_status_history", rows)
 
 
 def create_runs(con, rows) -> None:
-    create(con, RUNS_TABLE, rows)
+    create_table(con, "runs", rows)
 
 
 def create_quarantine(con, rows) -> None:
-    create(con, QUARANTINE_TABLE, rows)
+    create_table(con, "quarantine", rows)
 
 
 def run_info(run_id: str = RUN_ID, as_of: date = AS_OF) -> RunInfo:
@@ -174,11 +98,11 @@ def run():
 
 
 def patients(text: str, run_id: str = RUN_ID) -> list[dict]:
-    """Expand a literal whose column `n` counts identical patients into one row per patient
-    (ids `<row>-<k>`; other columns as given, '-' for missing)."""
+    """Expand a literal of screening_status whose column `n` counts identical patients into
+    one row per patient (ids `R<row>-<k>`; other columns as given)."""
     rows = []
-    for r, row in enumerate(literal(text)):
-        n = int(row.pop("n"))
+    for r, row in enumerate(parse_table(text, "screening_status", extra={"n": "INTEGER"})):
+        n = row.pop("n")
         for k in range(n):
             rows.append(row | {"patient_id": f"R{r}-{k}", "run_id": run_id})
     return rows

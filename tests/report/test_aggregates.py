@@ -30,7 +30,7 @@ A           | F   | 80  | never_tested          | older_adults                  
 A           | M   | 50  | overdue               | long_term_metformin               | 12
 B           | F   | 77  | abnormal_untreated    | older_adults, long_term_metformin | 9
 B           | M   | 30  | up_to_date            | vegan_diet                        | 20
-B           | -   | -   | excluded_on_treatment | vegan_diet                        | 3
+B           |     |     | excluded_on_treatment | vegan_diet                        | 3
 """
 
 

@@ -19,9 +19,9 @@ from b12risk.report.disclosure import (
     round_count,
     suppress,
 )
+from tests.tables import parse_table
 
 from .checks import assert_nothing_recoverable
-from .conftest import literal
 
 POLICY = DisclosurePolicy()
 STATUSES = ("excl", "abn", "never", "overdue", "soon", "ok")
@@ -32,7 +32,7 @@ COLUMNS = ("at_risk", "gap", *STATUSES)
 
 
 def frame(text: str) -> pd.DataFrame:
-    rows = literal(text)
+    rows = parse_table(text)
     out = pd.DataFrame(rows)
     for column in out.columns:
         if column not in ("cohort", "breakdown", "group"):
@@ -168,7 +168,7 @@ def test_missing_counts_stay_missing_and_take_part_in_no_identity():
     table = frame(
         """
         total | a | b
-        20    | - | 20
+        20    |   | 20
         30    | 3 | 27
         """
     )

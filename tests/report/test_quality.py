@@ -82,11 +82,11 @@ def test_counts_are_read_from_runs_and_quarantine_when_no_summary_is_passed(con)
     create_quarantine(
         con,
         [
-            {"run_id": RUN_ID, "source_table": "patients", "source_row": 4, "rules": "sex_code, x",
+            {"run_id": RUN_ID, "source_table": "patients", "source_row": 4,
+             "rules": ["sex_code", "x"], "raw_values": secret},
+            {"run_id": RUN_ID, "source_table": "patients", "source_row": 9, "rules": ["sex_code"],
              "raw_values": secret},
-            {"run_id": RUN_ID, "source_table": "patients", "source_row": 9, "rules": "sex_code",
-             "raw_values": secret},
-            {"run_id": "older-run", "source_table": "patients", "source_row": 1, "rules": "old",
+            {"run_id": "older-run", "source_table": "patients", "source_row": 1, "rules": ["old"],
              "raw_values": secret},
         ],
     )  # fmt: skip

@@ -17,6 +17,7 @@ from b12risk.config import load_config
 from b12risk.report import write_reports
 from b12risk.report.aggregates import SUMMARY_COLUMNS
 from b12risk.report.disclosure import NOT_FOR_RELEASE, SUPPRESSED
+from tests.tables import create_table
 
 from .conftest import (
     AS_OF,
@@ -105,15 +106,18 @@ def warehouse() -> duckdb.DuckDBPyConnection:
             }
         ],
     )
-    con.execute(
-        "CREATE TABLE cohort_attrition AS SELECT * FROM (VALUES "
-        "(1, 'population aged 16 and over', 1234, $run_id)) t(step, label, n_patients, run_id)",
-        {"run_id": RUN_ID},
+    create_table(
+        con,
+        "cohort_attrition",
+        [{"step": 1, "label": "population aged 16 and over", "n_patients": 1234, "run_id": RUN_ID}],
     )
-    con.execute(
-        "CREATE TABLE codelist_versions AS SELECT * FROM (VALUES "
-        "('metformin', '2026-01', 'abc123', 'reviewed', 31)) "
-        "t(concept, version, sha256, source, n_codes)"
+    create_table(
+        con,
+        "codelist_versions",
+        """
+        concept   | version | sha256 | source   | n_codes
+        metformin | 2026-01 | abc123 | reviewed | 31
+        """,
     )
     return con
 

@@ -11,20 +11,20 @@ from b12risk.report.worklists import WORKLIST_COLUMNS, practice_file_name, write
 from .conftest import create_membership, create_status, status_rows
 
 STATUS = """
-patient_id | practice_id | status                | cohorts                          | last_test_on | last_result_pmol_l | due_on
-p1         | A           | up_to_date            | older_adults                     | 2025-06-01   | 300                | 2026-06-01
-p2         | A           | overdue               | older_adults                     | 2024-06-01   | 250                | 2025-06-01
+patient_id | practice_id | status                | cohorts                           | last_test_on | last_result_pmol_l | due_on
+p1         | A           | up_to_date            | older_adults                      | 2025-06-01   | 300                | 2026-06-01
+p2         | A           | overdue               | older_adults                      | 2024-06-01   | 250                | 2025-06-01
 p3         | A           | abnormal_untreated    | long_term_metformin, older_adults | 2025-11-01   | 100                | 2026-11-01
-p4         | A           | due_soon              | vegan_diet                       | 2025-01-20   | 280                | 2026-01-20
-p5         | A           | never_tested          | vegan_diet                       | -            | -                  | -
-p6         | A           | excluded_on_treatment | vegan_diet                       | -            | -                  | -
-p7         | B/2         | never_tested          | older_adults                     | -            | -                  | -
+p4         | A           | due_soon              | vegan_diet                        | 2025-01-20   | 280                | 2026-01-20
+p5         | A           | never_tested          | vegan_diet                        |              |                    |
+p6         | A           | excluded_on_treatment | vegan_diet                        |              |                    |
+p7         | B/2         | never_tested          | older_adults                      |              |                    |
 """  # noqa: E501
 MEMBERSHIP = """
-patient_id | cohort              | rule          | evidence_code_system | evidence_code | evidence_date | era_start  | era_end    | era_days | era_prescriptions
-p3         | older_adults        | age           | -                    | -             | -             | -          | -          | -        | -
-p3         | long_term_metformin | era           | ATC                  | A10BA02       | 2022-01-05    | 2022-01-05 | 2025-12-01 | 1426     | 48
-p5         | vegan_diet          | diagnosis     | SNOMED               | 1234567       | 2024-03-02    | -          | -          | -        | -
+patient_id | cohort              | rule      | evidence_code_system | evidence_code | evidence_date | era_start  | era_end    | era_days | era_prescriptions
+p3         | older_adults        | age       |                      |               |               |            |            |          |
+p3         | long_term_metformin | era       | ATC                  | A10BA02       | 2022-01-05    | 2022-01-05 | 2025-12-01 | 1426     | 48
+p5         | vegan_diet          | diagnosis | SNOMED               | 1234567       | 2024-03-02    |            |            |          |
 """  # noqa: E501
 
 
