@@ -17,7 +17,6 @@ from b12risk.ingest.stage import ExtractRefused
 from b12risk.sql import run_script
 from schemas.codes import CODE_FORMATS, CODE_SYSTEMS
 from schemas.contract import TABLES
-from tests.ingest import reference
 from tests.ingest.extracts import (
     EXTRACT_DATE,
     ingest,
@@ -26,6 +25,7 @@ from tests.ingest.extracts import (
     valid_tables,
     write_extract,
 )
+from tests.reference import ingest as reference
 
 SLOW_EXAMPLES = settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
