@@ -19,6 +19,7 @@ class RunInfo:
     extracted_on: date | None
     started_at: datetime
     package_version: str = __version__
+    source: str | None = None  # the manifest's `source`: who or what produced the extract
 
     @property
     def extract_date(self) -> date:
