@@ -29,6 +29,7 @@ from b12risk.report.html import (
     STATUS_LABELS,
     STATUS_ORDER,
     ReportContent,
+    as_of_warning,
     group_label,
     render_report,
 )
@@ -91,6 +92,7 @@ def write_reports(
         codelists=codelist_versions(con),
         charts=draw_charts(summary),
         practice_positions=practice_positions(summary),
+        extract_date=run.extract_date,
     )
     html_path = out_dir / "report.html"
     csv_path = out_dir / "gap_summary.csv"
@@ -133,6 +135,8 @@ def summary_markdown(run: RunInfo, headline: dict[str, Any], policy: DisclosureP
     lines = []
     if not policy.enabled:
         lines += [f"**{NOT_FOR_RELEASE}**", ""]
+    if run.as_of > run.extract_date:
+        lines += [f"**{as_of_warning(run.as_of, run.extract_date)}**", ""]
     lines += [
         f"# B12 screening gaps, data as of {run.as_of.isoformat()}",
         "",

@@ -55,8 +55,10 @@ RUNS_TABLE = (
         diagnoses_read BIGINT, diagnoses_loaded BIGINT, diagnoses_quarantined BIGINT,
         prescriptions_read BIGINT, prescriptions_loaded BIGINT, prescriptions_quarantined BIGINT,
         lab_results_read BIGINT, lab_results_loaded BIGINT, lab_results_quarantined BIGINT,
-        procedures_read BIGINT, procedures_loaded BIGINT, procedures_quarantined BIGINT)""",
-    "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        procedures_read BIGINT, procedures_loaded BIGINT, procedures_quarantined BIGINT,
+        source VARCHAR)""",
+    "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?)",
     (
         "run_id", "extract_hash", "as_of", "started_at", "finished_at", "status",
         "package_version", "config_source",
@@ -65,6 +67,7 @@ RUNS_TABLE = (
             for t in ("patients", "diagnoses", "prescriptions", "lab_results", "procedures")
             for m in ("read", "loaded", "quarantined")
         ),
+        "source",
     ),
 )  # fmt: skip
 QUARANTINE_TABLE = (
