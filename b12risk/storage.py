@@ -74,6 +74,12 @@ def storage_failure(
     return None
 
 
+def raised_storage_failure(exc: BaseException) -> StorageFailure | None:
+    """The StorageFailure a block that writes (`writing`) raised, anywhere in `exc`'s chain:
+    only those, so an error reading a file is never called a failure to write it."""
+    return next((link for link in _chain(exc) if isinstance(link, StorageFailure)), None)
+
+
 @contextmanager
 def writing(where: Path | str, reading: Iterable[Path | str] = ()) -> Iterator[None]:
     """Turn a storage error raised in the block into StorageFailure (where: `where`, unless
