@@ -240,8 +240,9 @@ def _read_manifest(path: Path, warnings: list[str]) -> dict[str, Any]:
         manifest = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
     except RecursionError as exc:
         raise ExtractRefused(path.name, None, _TOO_DEEP) from exc
-    except _DuplicateKey as exc:
-        raise ExtractRefused(path.name, None, f"has the key '{exc.key}' twice") from exc
+    except _DuplicateKey as exc:  # named only when it is the contract's (never raw input)
+        key = f"the key '{exc.key}'" if exc.key in MANIFEST_FIELDS else "a key"
+        raise ExtractRefused(path.name, None, f"has {key} twice") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ExtractRefused(path.name, None, "is not valid UTF-8 JSON") from exc
     if not isinstance(manifest, dict):

@@ -133,7 +133,7 @@ def begin_run(files: ExtractFiles, request: RunRequest, config: Config) -> RunIn
         source=files.manifest.get("source"),
     )
     with storage.writing(warehouse.next_path(request.warehouse)):
-        warehouse.prepare_next(request.warehouse, run, config.source)
+        warehouse.prepare_next(request.warehouse, run, config.source, request.wait_seconds)
     return run
 
 

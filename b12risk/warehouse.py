@@ -240,12 +240,16 @@ def discard_next(warehouse: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def prepare_next(warehouse: Path, run: RunInfo, config_source: str) -> Path:
-    """Start the next warehouse state: history carried over, this run recorded as running."""
+def prepare_next(
+    warehouse: Path, run: RunInfo, config_source: str, wait_seconds: float = 0.0
+) -> Path:
+    """Start the next warehouse state: history carried over, this run recorded as running.
+    WarehouseBusy while a session holds the published file read-write (after waiting up to
+    `wait_seconds` for it to close)."""
     discard_next(warehouse)
     nxt = next_path(warehouse)
     if warehouse.exists():
-        refuse_read_write_session(warehouse)
+        refuse_read_write_session(warehouse, wait_seconds)
         set_aside_stale_wal(warehouse)
     con = connect(nxt)
     try:

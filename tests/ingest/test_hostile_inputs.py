@@ -45,6 +45,7 @@ HOSTILE_MANIFESTS = [
     ("an ISO week date", b'{"extracted_on": "2026-W48-1"}', "YYYY-MM-DD"),
     ("a basic ISO date", b'{"extracted_on": "20240630"}', "YYYY-MM-DD"),
     ("a date with a time", b'{"extracted_on": "2024-06-30T00:00"}', "YYYY-MM-DD"),
+    ("an unknown key given twice", b'{"x\\u001b[2J": 1, "x\\u001b[2J": 2}', "has a key twice"),
     ("non-ASCII digits", '{"extracted_on": "２０２４-06-30"}'.encode(), "YYYY-MM-DD"),
     ("the end of time", b'{"extracted_on": "9999-12-31"}', "9999-12-31 is after today"),
     ("a future year", b'{"extracted_on": "2099-01-01"}', "2099-01-01 is after today"),
