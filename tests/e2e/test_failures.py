@@ -317,7 +317,10 @@ def test_a_symlinked_warehouse_updates_its_target(published, sample_extract, tmp
     real = copy_warehouse(published, tmp_path / "real")
     link = tmp_path / "link.duckdb"
     link.symlink_to(real)
-    result = b12risk(*run_args(sample_extract, tmp_path)[:4], "--warehouse", str(link))
+    result = b12risk(
+        *run_args(sample_extract, tmp_path)[:4], "--warehouse", str(link),
+        "--reports", str(tmp_path / "reports"),
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert link.is_symlink() and link.resolve() == real
     assert f"warehouse: {real}" in result.stdout
@@ -347,7 +350,10 @@ def test_a_table_mostly_quarantined_refuses_the_extract_with_a_hint(
     day_first(extract_copy)
     warehouse = copy_warehouse(published, tmp_path / "wh")
     before = warehouse.read_bytes()
-    result = b12risk(*run_args(extract_copy, tmp_path)[:4], "--warehouse", str(warehouse))
+    result = b12risk(
+        *run_args(extract_copy, tmp_path)[:4], "--warehouse", str(warehouse),
+        "--reports", str(tmp_path / "reports"),
+    )  # fmt: skip
     assert result.returncode == 2
     line = one_line(result)
     assert line.startswith("b12risk: extract refused: diagnoses.csv has 100% of its rows")

@@ -181,7 +181,8 @@ def test_a_busy_warehouse_is_reported_before_prefect_starts(published, sample_ex
     wh = copy_warehouse(published, tmp_path / "wh")
     holder = hold_lock(wh)
     try:
-        args = [*run_args(sample_extract, tmp_path)[:4], "--warehouse", str(wh)]
+        args = [*run_args(sample_extract, tmp_path)[:4], "--warehouse", str(wh), "--reports",
+                str(tmp_path / "reports")]  # fmt: skip
         done = subprocess.run(
             [sys.executable, "-c", CHECK_FIRST, *args],
             capture_output=True, text=True, timeout=EVENT_DEADLINE,
