@@ -1,5 +1,6 @@
-"""Run configuration: the population, the cohorts (as data, with citations), screening policy
-and disclosure control. Loaded from TOML (`data/config/cohorts.toml` by default)."""
+"""Run configuration: the population, the cohorts (as data, with citations), screening policy,
+disclosure control and the limits an extract must keep to. Loaded from TOML
+(`data/config/cohorts.toml` by default)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,19 @@ DEFAULT_INTERVAL_DAYS = 365  # local policy default: NICE sets no screening inte
 
 class ConfigError(ValueError):
     """The configuration file is missing, unreadable or inconsistent."""
+
+    refuses_input = True  # never a storage failure (b12risk.storage)
+
+
+# [extract]: a .csv.gz that expands more than this many times its size is refused unread.
+DEFAULT_MAX_GZIP_EXPANSION = 200.0
+# [validation]: a table with more than this share of its rows quarantined refuses the extract
+# (a lower share is a warning), once it has at least QUARANTINE_SHARE_MIN_ROWS rows: more
+# than half of a table quarantined is a table that is mostly broken (a date format, a
+# delimiter, the wrong export), not a few bad rows, and reporting on the rest would mislead.
+# Below 100 rows a handful of bad rows is a large share by chance, so the share is not judged.
+DEFAULT_MAX_QUARANTINED_SHARE = 0.5
+DEFAULT_QUARANTINE_SHARE_MIN_ROWS = 100
 
 
 # The rule shapes a cohort may take (b12risk/cohorts/sql/rules/<rule>.sql), and whether the
@@ -72,6 +86,26 @@ class Config:
     cohorts: tuple[Cohort, ...]
     source: str = "default"
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    extract: dict[str, Any] = field(default_factory=dict)
+    validation: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def max_gzip_expansion(self) -> float:
+        return float(self.extract.get("max_gzip_expansion", DEFAULT_MAX_GZIP_EXPANSION))
+
+    def max_quarantined_share(self, table: str) -> float:
+        """`[validation] max_quarantined_share`: one share for every table, or a table of
+        shares by table name (`{ diagnoses = 0.8 }`; the others keep the default)."""
+        share = self.validation.get("max_quarantined_share", DEFAULT_MAX_QUARANTINED_SHARE)
+        if isinstance(share, dict):
+            share = share.get(table, DEFAULT_MAX_QUARANTINED_SHARE)
+        return float(share)
+
+    @property
+    def quarantine_share_min_rows(self) -> int:
+        return int(
+            self.validation.get("quarantine_share_min_rows", DEFAULT_QUARANTINE_SHARE_MIN_ROWS)
+        )
 
     @property
     def enabled_cohorts(self) -> tuple[Cohort, ...]:
@@ -108,11 +142,16 @@ def load_config(path: Path | str | None = None) -> Config:
             cohorts=cohorts,
             source=str(path),
             raw=raw,
+            extract=dict(raw.get("extract", {})),
+            validation=dict(raw.get("validation", {})),
         )
     except KeyError as exc:
         raise ConfigError(f"config file {path} lacks the key {exc}") from exc
     except ConfigError as exc:
         raise ConfigError(f"config file {path}: {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"config file {path} has a section that is not a table") from exc
+    _check_limits(config, path)
     names = [c.name for c in cohorts]
     if len(set(names)) != len(names):
         raise ConfigError(f"config file {path} names a cohort twice")
@@ -155,3 +194,32 @@ def _cohort(raw: dict[str, Any]) -> Cohort:
         citation=raw["citation"],
         enabled=bool(raw.get("enabled", True)),
     )
+
+
+def _check_limits(config: Config, path: Path) -> None:
+    """The [extract] and [validation] limits are numbers in their ranges."""
+    from schemas.contract import TABLE_NAMES
+
+    def number(section: str, key: str, value: Any, low: float, high: float | None) -> None:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok or value < low or (high is not None and value > high):
+            bounds = f"{low:g} to {high:g}" if high is not None else f"at least {low:g}"
+            raise ConfigError(f"config file {path}: [{section}] {key} must be a number {bounds}")
+
+    expansion = config.extract.get("max_gzip_expansion", DEFAULT_MAX_GZIP_EXPANSION)
+    number("extract", "max_gzip_expansion", expansion, 1, None)
+    share = config.validation.get("max_quarantined_share", DEFAULT_MAX_QUARANTINED_SHARE)
+    shares = share if isinstance(share, dict) else {"": share}
+    for table, value in shares.items():
+        if table and table not in TABLE_NAMES:
+            raise ConfigError(
+                f"config file {path}: [validation] max_quarantined_share names no table "
+                f"'{table}' (one of {', '.join(TABLE_NAMES)})"
+            )
+        number("validation", "max_quarantined_share", value, 0, 1)
+    min_rows = config.validation.get("quarantine_share_min_rows", DEFAULT_QUARANTINE_SHARE_MIN_ROWS)
+    if not isinstance(min_rows, int) or isinstance(min_rows, bool) or min_rows < 1:
+        raise ConfigError(
+            f"config file {path}: [validation] quarantine_share_min_rows must be a whole "
+            "number of at least 1"
+        )

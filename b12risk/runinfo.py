@@ -21,6 +21,7 @@ class RunInfo:
     package_version: str = __version__
     # checksum of each cohort's definition, of the status rules and of the codelists
     rule_checksums: dict[str, str] = field(default_factory=dict)
+    source: str | None = None  # the manifest's `source`: who or what produced the extract
 
     @property
     def extract_date(self) -> date:

@@ -1,15 +1,25 @@
 """The `b12risk` command.
 
-Exit codes: 0 done; 2 input refused (an extract, config or argument the user must fix: one line
-naming the file and column, no traceback); 1 unexpected failure (details written to a log file,
-never patient-level values on the terminal).
+Exit codes (README): 0 done; 1 a failure of the environment (a full disk, a read-only folder,
+Prefect's local API that does not start: one line saying what and where) or an unexpected
+failure (details in the run's error log, never on the terminal); 2 input refused (an extract,
+config or argument the user must fix: one line naming the file and column, no traceback);
+75 the warehouse is busy (another run builds it, or a session holds it read-write: try again
+later, or give --wait); 130 interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
+import signal
 import sys
+import tempfile
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,27 +29,73 @@ apply_defaults()  # before numpy or Prefect is imported
 
 from b12risk import __version__  # noqa: E402
 from b12risk.config import PROJECT_ROOT, ConfigError  # noqa: E402
+from b12risk.home import project_home, run_paths  # noqa: E402
+from b12risk.run import progress  # noqa: E402
+from schemas.dates import plain_date  # noqa: E402
 
-EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
-
-DEMO_SAMPLE = PROJECT_ROOT / "data" / "sample"
-DEMO_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse.duckdb"
-DEMO_REPORTS = PROJECT_ROOT / "reports"
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_BUSY = 0, 1, 2, 75  # 75: EX_TEMPFAIL (sysexits.h)
+EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.log = []  # the run's log records, kept off the terminal for its error log
+    args.published = False  # set when a run of this command has published its warehouse
+    with signals_interrupt() as received:
+        try:
+            code = args.handler(args)
+        except BaseException as exc:  # noqa: BLE001 - the last line of defence: one line each
+            if received or isinstance(exc, KeyboardInterrupt):
+                return report_interrupted(received or [getattr(exc, "signum", signal.SIGINT)], args)
+            return report_failure(exc, args)
+        if received:  # a signal recorded after the run's last chance to raise it
+            return report_interrupted(received, args)
+        return code
+
+
+def console_main() -> None:
+    """The `b12risk` console script. After the command's last line, the exit handlers run
+    (Prefect sends its last logs, then its local API stops) and the process ends without the
+    interpreter's teardown, which prints DuckDB's leaked-object notices on the terminal."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    shutdown_threads = getattr(threading, "_shutdown", None)
+    if shutdown_threads is not None:  # the interpreter's own order: threads' exit hooks first
+        shutdown_threads()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+@contextmanager
+def signals_interrupt() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM interrupt the command (KeyboardInterrupt in the main thread), once:
+    a second signal while it cleans up is only recorded (one during publication waits for
+    it to end: flows.interruptions). Installed explicitly: a command started in the
+    background by a shell may have inherited SIGINT ignored."""
+    received: list[int] = []
+
+    def handler(signum, frame):
+        first = not received
+        received.append(signum)
+        if first:
+            progress.mute()
+            raise KeyboardInterrupt
+
+    previous = {}
+    for signum in EXIT_SIGNAL:
+        try:
+            previous[signum] = signal.signal(signum, handler)
+        except ValueError:  # not the main thread (a test calling main in a thread)
+            pass
     try:
-        return args.handler(args)
-    except ConfigError as exc:
-        print(f"b12risk: config refused: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
-    except KeyboardInterrupt:
-        print("b12risk: interrupted; the published warehouse is unchanged", file=sys.stderr)
-        return EXIT_FAILED
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for users
-        return report_unexpected(exc, getattr(args, "debug", False))
+        yield received
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,9 +159,38 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="analysis date (default: the manifest's extracted_on, else today)",
     )
-    parser.add_argument("--warehouse", type=Path, default=Path("data/warehouse.duckdb"))
-    parser.add_argument("--reports", type=Path, default=Path("reports"))
-    parser.add_argument("--config", type=Path, default=None, help="cohort/screening config TOML")
+    parser.add_argument(
+        "--allow-future-as-of",
+        action="store_true",
+        help="accept an --as-of after the extract's date; every output is marked",
+    )
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="the DuckDB warehouse (default: data/warehouse.duckdb in the b12risk home)",
+    )
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        default=None,
+        help="run folders go here (default: reports/ in the b12risk home, else beside the "
+        "warehouse)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="cohort/screening config TOML (default: the home's data/config/cohorts.toml)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=non_negative_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="queue behind another run of the same warehouse for up to SECONDS (default: 0, "
+        "exit 75 at once)",
+    )
     parser.add_argument(
         "--worklists",
         action="store_true",
@@ -143,38 +228,83 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    paths = run_paths(args.warehouse, args.reports, args.config, project_home())
+    args.paths = paths
+    args.run_id = new_run_id()
+    check_inputs(args, paths)  # in well under a second, before anything heavy starts
     outcome = run_pipeline(
         extract=args.extract,
         as_of=args.as_of,
-        warehouse=args.warehouse,
-        reports=args.reports,
-        config=args.config,
+        warehouse=paths.warehouse,
+        reports=paths.reports,
+        config=paths.config,
         worklists=args.worklists,
         disclosure=args.disclosure,
+        allow_future_as_of=args.allow_future_as_of,
+        wait_seconds=args.wait,
+        args=args,
     )
     return print_outcome(outcome)
+
+
+def check_inputs(args: argparse.Namespace, paths) -> None:
+    """The inputs a run cannot do without, checked before Prefect's local API starts: the
+    configuration, the extract folder (its five files, headers and manifest, without reading
+    the data), the as-of date, and whether the warehouse is free. Raises what the run would."""
+    from b12risk.config import load_config
+    from b12risk.ingest.stage import ExtractRefused, inspect_extract
+    from b12risk.run import warehouse
+    from schemas.dates import future_as_of_problem
+
+    config = load_config(paths.config)
+    files = inspect_extract(args.extract, config.max_gzip_expansion, hash_content=False)
+    as_of = args.as_of or files.extracted_on
+    problem = None
+    if as_of and not args.allow_future_as_of:
+        problem = future_as_of_problem(as_of, files.extracted_on, date.today())
+    if problem:
+        raise ExtractRefused(problem[0], None, problem[1])
+    if args.wait == 0:
+        target = warehouse.resolve(paths.warehouse)
+        holder = warehouse.lock_holder(target)
+        if holder is not None:
+            raise warehouse.WarehouseBusy(warehouse.busy_message(target, holder))
+        warehouse.refuse_read_write_session(target)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from b12risk.synthetic.generate import generate_extract
 
+    home = project_home() or PROJECT_ROOT
+    sample = home / "data" / "sample"
+    paths = run_paths(None, None, None, home)
+    args.paths = paths
     as_of = date.today()
-    print(f"generating a {args.patients:,}-patient sample extract in {DEMO_SAMPLE} ...")
-    generate_extract(DEMO_SAMPLE, patients=args.patients, seed=args.seed, as_of=as_of, fmt="csv")
-    if not DEMO_WAREHOUSE.exists():
+    print(f"generating a {args.patients:,}-patient sample extract in {sample} ...")
+    generate_extract(sample, patients=args.patients, seed=args.seed, as_of=as_of, fmt="csv")
+    if not paths.warehouse.exists():
         # A first run a quarter earlier, so the report can show change since the previous run.
         print(f"first run as of {as_of - timedelta(days=91)}, to compare the report against ...")
+        args.run_id = new_run_id()
         earlier = run_pipeline(
-            extract=DEMO_SAMPLE,
+            extract=sample,
             as_of=as_of - timedelta(days=91),
-            warehouse=DEMO_WAREHOUSE,
-            reports=DEMO_REPORTS,
+            warehouse=paths.warehouse,
+            reports=paths.reports,
+            config=paths.config,
+            args=args,
         )
         if earlier.status != "published":
             return print_outcome(earlier)
+    args.run_id = new_run_id()
     return print_outcome(
         run_pipeline(
-            extract=DEMO_SAMPLE, as_of=as_of, warehouse=DEMO_WAREHOUSE, reports=DEMO_REPORTS
+            extract=sample,
+            as_of=as_of,
+            warehouse=paths.warehouse,
+            reports=paths.reports,
+            config=paths.config,
+            args=args,
         )
     )
 
@@ -216,16 +346,33 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def new_run_id() -> str:
+    from b12risk.runinfo import new_run_id as make
+
+    return make()
+
+
 def run_pipeline(**kwargs):
-    """Run the Prefect flow in this process, showing stage progress."""
+    """Run the Prefect flow in this process, showing stage progress. Prefect's local API is
+    stopped when the process exits (after Prefect has sent it its last logs)."""
     from flows.local_api import start_local_api
 
     api = start_local_api()  # first: Prefect's API starts while the flow and library import
-    from flows.display import progress_display
-    from flows.run import run_pipeline as run_flow
+    args = kwargs.pop("args")
 
-    with progress_display():
-        return run_flow(api=api, **kwargs)
+    def note_publication(stage: str, event: str, info: dict) -> None:
+        if (stage, event) == ("publish", "done"):
+            args.published = True
+
+    progress.subscribe(note_publication)
+    try:
+        from flows.display import progress_display
+        from flows.run import run_pipeline as run_flow
+
+        with progress_display():
+            return run_flow(api=api, log=args.log, run_id=args.run_id, **kwargs)
+    finally:
+        progress.unsubscribe(note_publication)
 
 
 def print_outcome(outcome) -> int:
@@ -242,30 +389,102 @@ def print_outcome(outcome) -> int:
         )
     for warning in outcome.warnings:  # names of files, columns and keys only, never values
         print(f"b12risk: warning: {warning}", file=sys.stderr)
+    print(f"warehouse: {outcome.warehouse}")
+    print(f"reports: {outcome.reports_dir}")
     print(f"report: {outcome.report_html}")
     return EXIT_OK
 
 
-def report_unexpected(exc: BaseException, debug: bool) -> int:
-    """One line on the terminal; the traceback goes to a local log file, not the screen."""
-    log_path = DEMO_REPORTS / "last-error.log"
-    try:
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        log_path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
-        where = f"details in {log_path}"
-    except OSError:
-        where = "details could not be written"
+def report_interrupted(received: list[int], args: argparse.Namespace) -> int:
+    """The one line of an interrupted command (the run's next state is discarded by the
+    flow; Prefect's local API is stopped by run_pipeline)."""
+    from flows.display import stop_live_status
+
+    stop_live_status()
+    if args.published:
+        folder = args.paths.reports / args.run_id
+        print(
+            f"b12risk: interrupted after the run was published (reports: {folder})", file=sys.stderr
+        )
+    else:
+        print("b12risk: interrupted; the published warehouse is unchanged", file=sys.stderr)
+    return EXIT_SIGNAL.get(received[0], EXIT_SIGNAL[signal.SIGINT])
+
+
+def report_failure(exc: BaseException, args: argparse.Namespace) -> int:
+    """One line on the terminal for every failure; tracebacks go to the run's error log."""
+    from b12risk.storage import raised_storage_failure
+    from flows.local_api import LocalApiUnavailable
+
+    if isinstance(exc, ConfigError):
+        print(f"b12risk: config refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    if getattr(exc, "refuses_input", False):  # ExtractRefused, NoHome: one line each
+        print(f"b12risk: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    if type(exc).__name__ == "WarehouseBusy":  # not imported here: it brings in DuckDB
+        print(f"b12risk: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    storage = raised_storage_failure(exc)
+    if storage is not None or isinstance(exc, LocalApiUnavailable):
+        where = write_error_log(exc, args)
+        unchanged = "; the published warehouse is unchanged" if storage is not None else ""
+        print(f"b12risk: {storage or exc}{unchanged} ({where})", file=sys.stderr)
+        if getattr(args, "debug", False):
+            traceback.print_exception(exc)
+        return EXIT_FAILED
+    where = write_error_log(exc, args)
     print(f"b12risk: unexpected failure ({type(exc).__name__}); {where}", file=sys.stderr)
-    if debug:
+    if getattr(args, "debug", False):
         traceback.print_exception(exc)
     return EXIT_FAILED
 
 
+def write_error_log(exc: BaseException | None, args: argparse.Namespace, note: str = "") -> str:
+    """Write the failure's traceback and the run's log records to `<reports>/<run_id>/
+    error.log` and `<reports>/last-error.log` (the system's temporary folder when the reports
+    folder cannot be written); return "details in <path>" for the one line."""
+    from b12risk.run import folder as run_folder
+
+    parts = [note] if note else []
+    if exc is not None:
+        parts.append("".join(traceback.format_exception(exc)))
+    if getattr(args, "log", None):
+        parts += ["log records of the run:", *args.log]
+    text = "\n".join(parts) + "\n"
+    paths = getattr(args, "paths", None)
+    reports = paths.reports if paths is not None else None
+    candidates = (
+        run_folder.error_log_paths(reports, getattr(args, "run_id", None)) if reports else []
+    )
+    written = []
+    for path in [*candidates, Path(tempfile.gettempdir()) / "b12risk-last-error.log"]:
+        if written and path.name != run_folder.LAST_ERROR_LOG:
+            continue  # one copy besides the run's own log is enough
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+        except OSError:
+            continue
+    return f"details in {written[0]}" if written else "details could not be written"
+
+
 def iso_date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        return plain_date(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from exc
+
+
+def non_negative_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from exc
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be 0 or more seconds")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -279,4 +498,4 @@ def positive_int(text: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

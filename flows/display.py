@@ -19,10 +19,24 @@ def progress_display() -> Iterator[None]:
         yield
     finally:
         progress.unsubscribe(listener)
+        stop_live_status()
+
+
+_live_statuses: list[dict] = []
+
+
+def stop_live_status() -> None:
+    """Stop a spinner left running (a stage that never ended: an interrupted run)."""
+    while _live_statuses:
+        live = _live_statuses.pop().get("live")
+        if live is not None:
+            live.stop()
 
 
 def _plain_listener(stage: str, event: str, info: dict) -> None:
-    if event == "start":
+    if event == "waiting":
+        print(f"b12risk: waiting for {info.get('what')} ...", file=sys.stderr, flush=True)
+    elif event == "start":
         print(f"b12risk: {stage} ...", file=sys.stderr, flush=True)
     else:
         print(
@@ -35,8 +49,12 @@ def _plain_listener(stage: str, event: str, info: dict) -> None:
 def _rich_listener():
     console = Console(stderr=True)
     status = {"live": None}
+    _live_statuses.append(status)
 
     def listener(stage: str, event: str, info: dict) -> None:
+        if event == "waiting":
+            console.print(f"[yellow]…[/yellow] waiting for {info.get('what')}")
+            return
         if event == "start":
             status["live"] = console.status(f"[bold]{stage}[/bold] ...")
             status["live"].start()

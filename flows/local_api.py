@@ -8,10 +8,16 @@ thing, without importing it here, and the run prepares (imports, configuration, 
 inspection of the extract) while it starts. The flow then runs against it through
 PREFECT_API_URL and it is stopped when this process exits (on Linux, also if it is killed).
 
-If it does not answer in time, it is stopped and nothing is set: Prefect starts its own
-ephemeral server as before. With PREFECT_API_URL in the environment (a real server), nothing
-is started; when Prefect's settings name an API otherwise (a profile, the test harness), the
-server is stopped again at `wait()`. Its database is Prefect's usual one (PREFECT_HOME).
+On a busy machine the start can take a while: `wait()` waits for the server to answer its
+health check, for up to PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (set generously in
+flows/settings.py, and the user's value wins), starts it again if it exits before answering
+(up to START_ATTEMPTS times), and raises LocalApiUnavailable, whose one line says what to do,
+if it never answers. The server's own output goes to a log file beside Prefect's database,
+never to the terminal, and it runs in its own session, so a Ctrl-C at the terminal reaches
+only the command, which stops the server itself. With PREFECT_API_URL in the environment (a
+real server), nothing is started; when Prefect's settings name an API otherwise (a profile,
+the test harness), the server is stopped again at `wait()`. Its database is Prefect's usual
+one (PREFECT_HOME).
 """
 
 from __future__ import annotations
@@ -39,12 +45,23 @@ SERVER_ENV = {
 }
 
 
+START_ATTEMPTS = 3  # a server that exits before answering is started again, this many times
+HEALTH_TIMEOUT_SECONDS = 5  # one health request; a loaded server answers slowly
+POLL_SECONDS = 0.05
+
+
+class LocalApiUnavailable(RuntimeError):
+    """Prefect's local API did not start; the message is one line saying what to do."""
+
+
 class LocalApi:
     """A Prefect API server process owned by this process (or none)."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
         self.port = 0
+        self.attempts = 0
+        self.log_path: Path | None = None
 
     @property
     def url(self) -> str:
@@ -63,7 +80,12 @@ class LocalApi:
     def _spawn(self) -> None:
         """The listening socket is bound here and handed to the server (uvicorn --fd): no
         other process can take the port between choosing it and the server starting."""
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        self.attempts += 1
+        self.log_path = _server_log_path()
+        with (
+            socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock,
+            open(self.log_path, "ab") as log,
+        ):
             sock.bind(("127.0.0.1", 0))
             sock.listen(128)
             self.port = sock.getsockname()[1]
@@ -71,12 +93,16 @@ class LocalApi:
                 _command(sock.fileno()),
                 env=_environment(),
                 pass_fds=(sock.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,  # a Ctrl-C at the terminal is the command's to handle
                 preexec_fn=functools.partial(_die_with_parent, os.getpid()),
             )
 
     def wait(self) -> str | None:
-        """The API's URL once it answers; None (server stopped) if it did not in time, or if
-        Prefect's settings (a profile) name an API already."""
+        """The API's URL once it answers; None (server stopped) if Prefect's settings (a
+        profile) name an API already. Raises LocalApiUnavailable if it never answers."""
         from prefect.settings import (
             PREFECT_API_URL,
             PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
@@ -87,15 +113,29 @@ class LocalApi:
         if PREFECT_API_URL.value():
             self.stop()
             return None
-        deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+        limit = PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+        deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:  # it could not start: Prefect's own may
-                break
+            if self.process.poll() is not None:  # it exited: start it again, a few times
+                if self.attempts >= START_ATTEMPTS:
+                    break
+                self._spawn()
             elif _healthy(self.url):
                 return self.url
-            time.sleep(0.05)
+            else:
+                time.sleep(POLL_SECONDS)
+        exited = self.process.poll() is not None
         self.stop()
-        return None
+        why = (
+            f"exited {self.attempts} times before answering"
+            if exited
+            else f"did not answer within {limit} s"
+        )
+        raise LocalApiUnavailable(
+            f"Prefect's local API {why} (server log: {self.log_path}); run again when the "
+            "machine is less busy, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, "
+            "or set PREFECT_API_URL to a running Prefect server"
+        )
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -147,10 +187,19 @@ def _environment() -> dict[str, str]:
 
 def _healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=1) as response:  # noqa: S310 - local
+        with urllib.request.urlopen(  # noqa: S310 - a local URL
+            f"{url}/health", timeout=HEALTH_TIMEOUT_SECONDS
+        ) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def _server_log_path() -> Path:
+    """The server's output: beside Prefect's database (PREFECT_HOME, default ~/.prefect)."""
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    return home / "b12risk-local-api.log"
 
 
 # Resolved here, in the parent: the child, between fork and exec, only calls it.

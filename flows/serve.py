@@ -9,7 +9,9 @@ extract folder as of its manifest's `extracted_on` (else the run date).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from b12risk.home import NoHome, project_home, run_paths
 from flows.pipeline import pipeline
 
 
@@ -17,19 +19,23 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m flows.serve")
     parser.add_argument("extract", help="the folder the nightly extract is delivered to")
     parser.add_argument("--cron", default="0 2 * * *")
-    parser.add_argument("--warehouse", default="data/warehouse.duckdb")
-    parser.add_argument("--reports", default="reports")
+    parser.add_argument("--warehouse", default=None, help="default: the b12risk home's")
+    parser.add_argument("--reports", default=None, help="default: the b12risk home's")
     parser.add_argument("--config", default=None)
     parser.add_argument("--name", default="b12risk-nightly")
     args = parser.parse_args(argv)
+    try:  # absolute paths: the scheduled runs do not depend on where they are started
+        paths = run_paths(args.warehouse, args.reports, args.config, project_home())
+    except NoHome as exc:
+        parser.error(str(exc))
     pipeline.serve(
         name=args.name,
         cron=args.cron,
         parameters={
-            "extract_dir": args.extract,
-            "warehouse_path": args.warehouse,
-            "reports_dir": args.reports,
-            "config_path": args.config,
+            "extract_dir": str(Path(args.extract).absolute()),
+            "warehouse_path": str(paths.warehouse),
+            "reports_dir": str(paths.reports),
+            "config_path": str(paths.config) if paths.config else None,
         },
     )
 

@@ -15,6 +15,9 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_LOGGING_LOG_PRINTS": "false",
+    # Prefect's 20 s start-up limit for its local API failed runs on a loaded machine (the
+    # server imports ~1.7 s of Python and migrates its database): wait up to 3 minutes.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     # Small matrices in disclosure control ran up to 10x slower with threaded BLAS on 2 cores.
     "OPENBLAS_NUM_THREADS": "1",
 }

@@ -251,7 +251,16 @@ class Refusal:
 
 REFUSALS: tuple[Refusal, ...] = (
     Refusal("folder_missing", "The extract folder does not exist or is not a folder."),
-    Refusal("file_missing", "One of the five tables has no file (.csv, .csv.gz or .parquet)."),
+    Refusal(
+        "folder_raw_source",
+        "The folder holds raw Synthea or OMOP CDM CSV files instead of an extract: the refusal "
+        "names the `b12risk import` command that converts it.",
+    ),
+    Refusal(
+        "file_missing",
+        "One of the five tables has no file (.csv, .csv.gz or .parquet); a spreadsheet or "
+        "other export of it (patients.xlsx) is named: export it as CSV.",
+    ),
     Refusal("file_ambiguous", "A table has two files (e.g. patients.csv and patients.parquet)."),
     Refusal("file_unreadable", "A file cannot be opened or read."),
     Refusal("file_empty", "A file has zero bytes."),
@@ -260,9 +269,17 @@ REFUSALS: tuple[Refusal, ...] = (
         "A file cannot be decoded at all: not gzip (for .csv.gz), not Parquet (for .parquet), "
         "or a CSV header that is not UTF-8 text.",
     ),
-    Refusal("column_missing", "A required column is missing from a file's header."),
+    Refusal(
+        "file_bomb",
+        "A .csv.gz whose gzip trailer says it expands more than 200 times its compressed size "
+        "([extract] max_gzip_expansion): refused before it is read.",
+    ),
+    Refusal(
+        "column_missing",
+        "A required column is missing from a file's header (a header another delimiter "
+        "splits is named: semicolon-, tab- or pipe-separated).",
+    ),
     Refusal("column_duplicated", "A column name appears twice in a file's header."),
-    Refusal("column_reserved", "A column is named source_row or file_row_number (the loader's)."),
     Refusal(
         "column_identifying",
         "A column's name identifies a person: "
@@ -271,11 +288,29 @@ REFUSALS: tuple[Refusal, ...] = (
     ),
     Refusal(
         "manifest_malformed",
-        "manifest.json is not a JSON object, or extract_id/source are not text, or "
-        "extracted_on is not a YYYY-MM-DD date.",
+        "manifest.json is not a JSON object, is larger than 1 MB, is nested deeper than 4 "
+        "levels or names a key twice, or extract_id/source are not text, or extracted_on is "
+        "not a plain YYYY-MM-DD date (not 2026-W48-1, not 20261123).",
+    ),
+    Refusal(
+        "extract_date_implausible",
+        "extracted_on is after today or before 1990-01-01 (9999-12-31, 0001-01-01): it cannot "
+        "be the date the extract was taken.",
+    ),
+    Refusal(
+        "as_of_after_extract",
+        "--as-of is after the extract's date (extracted_on, else today): events after it are "
+        "not in the extract. --allow-future-as-of runs anyway and marks every output.",
     ),
     Refusal(
         "file_corrupt",
         "A file turns out to be unreadable while it is loaded (e.g. a truncated gzip stream).",
+    ),
+    Refusal(
+        "table_mostly_quarantined",
+        "More than half the rows of a table of at least 100 rows were quarantined "
+        "([validation] max_quarantined_share, quarantine_share_min_rows): the refusal names "
+        "the rule broken most often and, where the values share another shape, what they "
+        "look like (recorded_on looks like DD/MM/YYYY). A lower share is a warning.",
     ),
 )

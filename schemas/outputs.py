@@ -130,6 +130,12 @@ OUTPUT_TABLES: dict[str, OutputTable] = {
                 _col("package_version", "VARCHAR", "The b12risk version.", required=True),
                 _col("config_source", "VARCHAR", "The configuration file the run used."),
                 _col(
+                    "source",
+                    "VARCHAR",
+                    "The manifest's `source`: which supplier's extracts a run belongs to (runs of "
+                    "one source are compared with each other).",
+                ),
+                _col(
                     "rule_checksums",
                     "MAP(VARCHAR, VARCHAR)",
                     "Checksum of each cohort's definition (rule SQL, parameters, codelists; key: "

@@ -135,8 +135,9 @@ RULES: tuple[Rule, ...] = (
         MALFORMED_LINE,
         "The line could not be read as a CSV row: too many or too few fields, an unterminated "
         "quote (which can swallow the lines after it: they are quarantined with it, as one "
-        "entry holding every line) or bytes that are not UTF-8. Its raw_values hold the "
-        "raw line(s); source_row is the file's line number (header = line 1).",
+        "entry holding every line, however many) or bytes that are not UTF-8. Its raw_values "
+        "hold the raw line(s), whole; source_row is the file's line number of its first line "
+        "(header = line 1), and the table's malformed_lines counts every line they hold.",
         TABLE_NAMES,
         None,
     ),

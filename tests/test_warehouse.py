@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -102,3 +106,106 @@ def test_history_written_by_an_older_version_is_carried_by_column_name(tmp_path)
         columns = [r[0] for r in con.execute("DESCRIBE runs").fetchall()]
     assert rows == [("old", "published", None), ("run-1", "running", {"older_adults": "abc"})]
     assert "retired" not in columns
+
+
+# ---------------------------------------------------------------- analysts' sessions
+
+DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
+needs_cli = pytest.mark.skipif(not DUCKDB_CLI.exists(), reason="the duckdb CLI is not installed")
+needs_proc_locks = pytest.mark.skipif(
+    not Path("/proc/locks").exists(), reason="locks are read from /proc/locks (Linux)"
+)
+
+
+class Session:
+    """An analyst's `duckdb` session on the warehouse, read-write (the CLI's default)."""
+
+    def __init__(self, path: Path):
+        self.proc = subprocess.Popen(
+            [str(DUCKDB_CLI), "-csv", "-noheader", str(path)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        self.run("SELECT 'ready';")  # the database is open (and locked) once it answers
+
+    def run(self, sql: str) -> str:
+        self.proc.stdin.write(f"{sql}\nSELECT 'done';\n")
+        self.proc.stdin.flush()
+        lines = []
+        while (line := self.proc.stdout.readline().strip()) != "done":
+            lines.append(line)
+        return "\n".join(lines)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=120)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=120)
+
+
+@needs_cli
+@needs_proc_locks
+def test_a_read_write_session_holds_publication_back_naming_its_process(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    build_and_publish(path, "run-1", 1)
+    nxt = warehouse.prepare_next(path, make_run("run-2"), "default")  # a run is under way
+    con = warehouse.connect(nxt)
+    con.execute("CREATE TABLE patients AS SELECT 2 AS marker")
+    con.close()
+    analyst = Session(path)  # opened read-write during the run
+    try:
+        with pytest.raises(warehouse.WarehouseBusy) as busy:
+            warehouse.publish(path, "run-2")
+        message = str(busy.value)
+        assert f"open read-write by process {analyst.proc.pid}" in message
+        assert "-readonly" in message and "\n" not in message
+    finally:
+        analyst.close()
+    warehouse.publish(path, "run-2")  # once the session is closed
+    with warehouse.read_only(path) as ro:
+        assert ro.execute("SELECT marker FROM patients").fetchall() == [(2,)]
+
+
+@needs_cli
+@needs_proc_locks
+def test_a_run_does_not_start_under_a_read_write_session(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    build_and_publish(path, "run-1", 1)
+    analyst = Session(path)
+    try:
+        with pytest.raises(warehouse.WarehouseBusy) as busy:
+            warehouse.prepare_next(path, make_run("run-2"), "default")
+        assert f"process {analyst.proc.pid}" in str(busy.value)
+    finally:
+        analyst.close()
+
+
+@needs_cli
+def test_a_stale_write_ahead_log_left_by_a_session_is_set_aside(tmp_path):
+    """The trial's sequence: a session opened read-write on the published file before it was
+    replaced writes afterwards, so its log lands beside the new file, and every read-only open
+    then fails. The next run sets that log aside and publishes; readers work again."""
+    path = tmp_path / "warehouse.duckdb"
+    build_and_publish(path, "run-1", 1)
+    analyst = Session(path)
+    try:
+        # A replacement the session did not see (publication's own check is bypassed here).
+        replacement = tmp_path / "replacement.duckdb"
+        con = warehouse.connect(replacement)
+        con.execute("CREATE TABLE patients AS SELECT 2 AS marker")
+        con.close()
+        os.replace(replacement, path)
+        analyst.run("CREATE TABLE analyst_notes AS SELECT 42 AS note;")
+        assert warehouse.wal_path(path).exists()  # beside the new file, not its own
+        with pytest.raises(duckdb.Error):
+            duckdb.connect(str(path), read_only=True).close()  # what every reader met
+        analyst.kill()  # and the session is gone without cleaning up
+        build_and_publish(path, "run-3", 3)  # the next run: refused neither start nor publish
+    finally:
+        if analyst.proc.poll() is None:
+            analyst.kill()
+    with warehouse.read_only(path) as ro:
+        assert ro.execute("SELECT marker FROM patients").fetchall() == [(3,)]
+    assert not warehouse.wal_path(path).exists()
+    assert list(tmp_path.glob("warehouse.duckdb.wal.stale-*"))

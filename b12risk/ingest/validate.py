@@ -23,6 +23,7 @@ Logs carry table and rule names and counts only.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,12 +36,13 @@ import pandera.polars as pa
 import polars as pl
 import pyarrow
 
-from b12risk.ingest.stage import StageResult, drop_staging
+from b12risk.ingest import value_shapes
+from b12risk.ingest.stage import ExtractRefused, StageResult, drop_staging
 from b12risk.sql import run_script, run_sql, sql_text
 from schemas.codes import CODE_FORMATS, CODE_SYSTEMS
-from schemas.contract import TABLE_NAMES
+from schemas.contract import TABLE_NAMES, TABLES
 from schemas.extract import batch_schema, batch_screen, codes_schema
-from schemas.rules import rule_order, rules_for
+from schemas.rules import MALFORMED_LINE, RULES_BY_NAME, rule_order, rules_for
 
 log = logging.getLogger(__name__)
 
@@ -314,3 +316,88 @@ def _reconcile(result: ValidationResult) -> None:
     if broken:
         raise ReconciliationError(f"read != loaded + quarantined for {', '.join(broken)}")
     result.reconciled = True
+
+
+# ---------------------------------------------------------------- quarantined shares
+
+HINT_SAMPLE_ROWS = 1000
+
+
+def judge_quarantine(
+    con: duckdb.DuckDBPyConnection,
+    result: ValidationResult,
+    stage: StageResult,
+    run_id: str,
+    max_share: dict[str, float],
+    min_rows: int,
+) -> list[str]:
+    """A table of at least `min_rows` rows with more than `max_share[table]` of them
+    quarantined refuses the extract (ExtractRefused, one line naming the file, the rule
+    broken most often and, when the texts have a recognisable other shape, what they look
+    like); any lower share that is not zero becomes a warning, returned and added to
+    `result.warnings`. Shares and rule names only: never a count of people, never a value."""
+    warnings = []
+    for table in TABLE_NAMES:
+        counts = result.tables[table]
+        if counts.read == 0 or counts.quarantined == 0:
+            continue
+        share = counts.quarantined / counts.read
+        file = stage.tables[table].file if table in stage.tables else table
+        rule = most_frequent_rule(counts.rule_counts)
+        if share > max_share[table] and counts.read >= min_rows:
+            hint = quarantine_hint(con, run_id, table, rule)
+            raise ExtractRefused(
+                file,
+                None,
+                f"has {share_text(share)} of its rows quarantined (more than "
+                f"{share_text(max_share[table])}: [validation] max_quarantined_share), most "
+                f"often for rule {rule}" + (f"; {hint}" if hint else ""),
+            )
+        warnings.append(
+            f"{file}: {share_text(share)} of its rows quarantined, most often for rule "
+            f"{rule} (see the quarantine table)"
+        )
+    result.warnings.extend(warnings)
+    return warnings
+
+
+def most_frequent_rule(rule_counts: dict[str, int]) -> str:
+    """The rule broken by most rows (the earlier rule in the registry on a tie)."""
+    return min(rule_counts, key=lambda rule: (-rule_counts[rule], rule_order(rule)))
+
+
+def share_text(share: float) -> str:
+    """A share as a percentage, rounded down (so 99.97% never reads as 100%)."""
+    if 0 < share < 0.001:
+        return "<0.1%"
+    return f"{math.floor(share * 1000) / 10:g}%"
+
+
+def quarantine_hint(con: duckdb.DuckDBPyConnection, run_id: str, table: str, rule: str) -> str:
+    """What the quarantined texts of `rule` look like instead, if most share a shape."""
+    if rule == "event_patient_unknown":
+        return "most of its patients are not among the patients loaded from the patients file"
+    column = None if rule == MALFORMED_LINE else RULES_BY_NAME[rule].column_for(table)
+    texts = [
+        row[0]
+        for row in run_sql(
+            con,
+            "ingest/quarantined_texts",
+            run_id=run_id,
+            source_table=table,
+            rule=rule,
+            json_path=None if column is None else f"$.{column}",
+            sample_rows=HINT_SAMPLE_ROWS,
+        ).fetchall()
+    ]
+    if column is None:
+        shape = value_shapes.delimiter_shape(texts, len(TABLES[table].required_columns))
+        return f"the file looks {shape}-separated" if shape else ""
+    sql_type = TABLES[table].column(column).sql_type
+    if sql_type == "DATE":
+        shape = value_shapes.date_shape(texts)
+    elif sql_type in ("DOUBLE", "INTEGER"):
+        shape = value_shapes.number_shape(texts)
+    else:
+        shape = None
+    return f"{column} looks like {shape}" if shape else ""

@@ -1,6 +1,8 @@
 """Change since the previous run: new, persisting and closed screening gaps.
 
-The previous run is the latest other run with status 'published' (by finished_at); its
+The previous run is the latest other published run (by finished_at) of a different state of the
+same source: another extract or another as-of date (sql/previous_run.sql); a rerun of
+the same extract for the same date has nothing to compare with it. The previous run's
 patients' statuses come from the history table screening_status_history, this run's from
 screening_status, matched on the pseudonymous patient_id (stable between extracts of one source).
 """

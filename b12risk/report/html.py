@@ -65,6 +65,7 @@ class ReportContent:
     codelists: Sequence[tuple[Any, ...]] | None
     charts: dict[str, str] = field(default_factory=dict)
     practice_positions: dict[str, str] = field(default_factory=dict)
+    extract_date: date | None = None  # an as_of after it was allowed: the report says so
 
 
 def render_report(content: ReportContent) -> str:
@@ -77,6 +78,7 @@ def render_report(content: ReportContent) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
         _banner(content.policy),
+        _as_of_banner(content),
         "<h1>Vitamin B12 screening gaps</h1>",
         f'<p class="note">Data as of {content.as_of.isoformat()} &middot; run '
         f"{escape(content.run_id)} &middot; b12risk {escape(content.package_version)}</p>",
@@ -104,6 +106,23 @@ def _banner(policy: DisclosurePolicy) -> str:
     return (
         f'<div class="banner" role="alert">{NOT_FOR_RELEASE}: small numbers are NOT suppressed '
         "or rounded. Do not share this report outside the team that holds the data.</div>"
+    )
+
+
+def _as_of_banner(c: ReportContent) -> str:
+    if c.extract_date is None or c.as_of <= c.extract_date:
+        return ""
+    return (
+        f'<div class="banner" role="alert">{escape(as_of_warning(c.as_of, c.extract_date))}</div>'
+    )
+
+
+def as_of_warning(as_of: date, extract_date: date) -> str:
+    """The mark of outputs whose as-of date is after the extract's (--allow-future-as-of)."""
+    return (
+        f"AS-OF AFTER THE EXTRACT DATE: data as of {as_of.isoformat()}, but the extract was "
+        f"taken on {extract_date.isoformat()}; events after that are not in it, so tests and "
+        "treatment since then are missing and gaps are overstated."
     )
 
 
@@ -212,7 +231,11 @@ def _status_mix(c: ReportContent) -> str:
 def _changes(c: ReportContent) -> str:
     head = '<h2 id="changes">Change since the previous run</h2>'
     if c.changes.first_run:
-        return head + "<p>This is the first run: there is no earlier published run to compare.</p>"
+        return head + (
+            "<p>This is the first run to compare: there is no earlier published run of "
+            "another extract or another as-of date from this source (a rerun of the same "
+            "extract for the same date is not compared with itself).</p>"
+        )
     row = c.changes.counts.iloc[0]
     previous = c.changes.previous_as_of.isoformat() if c.changes.previous_as_of else "?"
     body = [

@@ -27,6 +27,7 @@ from b12risk.report.changes import GapChanges, gap_changes, table_exists
 from b12risk.report.disclosure import NOT_FOR_RELEASE, SUPPRESSED, DisclosurePolicy, suppress
 from b12risk.report.html import (
     ReportContent,
+    as_of_warning,
     group_label,
     render_report,
 )
@@ -90,6 +91,7 @@ def write_reports(
         codelists=codelist_versions(con),
         charts=draw_charts(summary),
         practice_positions=practice_positions(summary),
+        extract_date=run.extract_date,
     )
     html_path = out_dir / "report.html"
     csv_path = out_dir / "gap_summary.csv"
@@ -132,6 +134,8 @@ def summary_markdown(run: RunInfo, headline: dict[str, Any], policy: DisclosureP
     lines = []
     if not policy.enabled:
         lines += [f"**{NOT_FOR_RELEASE}**", ""]
+    if run.as_of > run.extract_date:
+        lines += [f"**{as_of_warning(run.as_of, run.extract_date)}**", ""]
     lines += [
         f"# B12 screening gaps, data as of {run.as_of.isoformat()}",
         "",

@@ -27,6 +27,11 @@ def emit(stage: str, event: str, **info: object) -> None:
         listener(stage, event, info)
 
 
+def mute() -> None:
+    """Tell no listener of anything from now on (an interrupted command says one line only)."""
+    _listeners.clear()
+
+
 @contextmanager
 def stage(name: str, timings: dict[str, float] | None = None) -> Iterator[None]:
     """Announce a stage, time it, and record its wall time in `timings`."""

@@ -19,18 +19,27 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from b12risk import storage
 from b12risk.codelists.load import load_codelists, read_manifest
 from b12risk.cohorts.definitions import checksum, cohort_definitions
 from b12risk.cohorts.flag import flag_cohorts
-from b12risk.config import DEFAULT_CODELISTS, MEMORY_LIMIT, Config, load_config
-from b12risk.ingest.stage import ExtractFiles, inspect_extract, stage_extract
-from b12risk.ingest.validate import validate_extract
+from b12risk.config import (
+    DEFAULT_CODELISTS,
+    DEFAULT_MAX_GZIP_EXPANSION,
+    MEMORY_LIMIT,
+    Config,
+    load_config,
+)
+from b12risk.ingest.stage import ExtractFiles, ExtractRefused, inspect_extract, stage_extract
+from b12risk.ingest.validate import judge_quarantine, validate_extract
 from b12risk.report import write_reports
 from b12risk.report.disclosure import DisclosurePolicy, suppress
+from b12risk.run import folder as run_folder
 from b12risk.run import warehouse
 from b12risk.runinfo import RunInfo, new_run_id
 from b12risk.sql import run_sql
 from b12risk.status.screen import record_status_history, screening_status, status_checksum
+from schemas.dates import future_as_of_problem
 
 
 @dataclass
@@ -44,6 +53,9 @@ class RunRequest:
     worklists: bool = False
     disclosure: bool = True
     codelists_dir: Path = DEFAULT_CODELISTS
+    allow_future_as_of: bool = False  # an as-of after the extract's date: outputs are marked
+    wait_seconds: float = 0.0  # how long to queue behind another run of the warehouse
+    run_id: str | None = None  # given by the caller (its error log is named after it)
 
 
 @dataclass
@@ -72,24 +84,28 @@ def preflight(config_path: Path | None, codelists_dir: Path = DEFAULT_CODELISTS)
 _AHEAD: dict[Path, tuple[tuple, ExtractFiles]] = {}
 
 
-def inspect(extract_dir: Path) -> ExtractFiles:
+def inspect(
+    extract_dir: Path, max_gzip_expansion: float = DEFAULT_MAX_GZIP_EXPANSION
+) -> ExtractFiles:
     """Inspect the extract, or take the inspection `inspect_ahead` made of it, if no entry of
     the folder has changed since (names, sizes, modification and change times, inodes)."""
     directory = Path(extract_dir)
     ahead = _AHEAD.pop(directory.resolve(), None)
     if ahead is not None and ahead[0] and ahead[0] == folder_fingerprint(directory):
         return ahead[1]
-    return inspect_extract(directory)
+    return inspect_extract(directory, max_gzip_expansion)
 
 
-def inspect_ahead(extract_dir: Path) -> None:
+def inspect_ahead(
+    extract_dir: Path, max_gzip_expansion: float = DEFAULT_MAX_GZIP_EXPANSION
+) -> None:
     """Inspect the extract before the flow starts (while Prefect's API starts up), for the
     run's inspect stage to take. A refusal, or any other error, is left for that stage to
     raise and record in the flow run."""
     directory = Path(extract_dir)
     before = folder_fingerprint(directory)
     try:
-        files = inspect_extract(directory)
+        files = inspect_extract(directory, max_gzip_expansion)
     except Exception:  # noqa: BLE001 - the inspect stage meets it again and reports it
         return
     if before and before == folder_fingerprint(directory):
@@ -112,8 +128,9 @@ def folder_fingerprint(directory: Path) -> tuple:
 def begin_run(files: ExtractFiles, request: RunRequest, config: Config) -> RunInfo:
     started = datetime.now(UTC)
     as_of = request.as_of or files.extracted_on or started.date()
+    refuse_future_as_of(as_of, files.extracted_on, started.date(), request.allow_future_as_of)
     run = RunInfo(
-        run_id=new_run_id(started),
+        run_id=request.run_id or new_run_id(started),
         as_of=as_of,
         extract_dir=str(files.directory),
         extract_hash=files.content_hash,
@@ -121,8 +138,10 @@ def begin_run(files: ExtractFiles, request: RunRequest, config: Config) -> RunIn
         extracted_on=files.extracted_on,
         started_at=started,
         rule_checksums=rule_checksums(config, request.codelists_dir),
+        source=files.manifest.get("source"),
     )
-    warehouse.prepare_next(request.warehouse, run, config.source)
+    with storage.writing(warehouse.next_path(request.warehouse)):
+        warehouse.prepare_next(request.warehouse, run, config.source, request.wait_seconds)
     return run
 
 
@@ -137,15 +156,36 @@ def rule_checksums(config: Config, codelists_dir: Path = DEFAULT_CODELISTS) -> d
     }
 
 
+def refuse_future_as_of(
+    as_of: date, extracted_on: date | None, today: date, allowed: bool = False
+) -> None:
+    """An as-of date after the extract's date counts events the extract cannot hold: refused
+    (ExtractRefused) unless `allowed` (--allow-future-as-of)."""
+    problem = None if allowed else future_as_of_problem(as_of, extracted_on, today)
+    if problem:
+        raise ExtractRefused(problem[0], None, problem[1])
+
+
 def ingest(request: RunRequest, files: ExtractFiles):
     with _open(request) as con:
         return stage_extract(con, files)
 
 
-def validate(request: RunRequest, staged, run: RunInfo):
+def validate(request: RunRequest, staged, run: RunInfo, config: Config | None = None):
+    """Validate and quarantine; a table mostly quarantined refuses the extract (ExtractRefused),
+    a lower share is a warning of the result (`[validation]` in the config)."""
+    config = config or load_config()
     with _open(request) as con:
         result = validate_extract(con, staged, run.run_id, run.extract_hash, run.extract_date)
         warehouse.record_counts(con, run.run_id, result.to_dict()["tables"])
+        judge_quarantine(
+            con,
+            result,
+            staged,
+            run.run_id,
+            {t: config.max_quarantined_share(t) for t in result.tables},
+            config.quarantine_share_min_rows,
+        )
         return result
 
 
@@ -164,9 +204,10 @@ def status(request: RunRequest, config: Config, run: RunInfo):
 
 def report(request: RunRequest, config: Config, run: RunInfo, validation):
     out_dir = run_reports_dir(request, run)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(out_dir / "validation.json", validation_document(run, validation))
-    with _open(request) as con:
+    with storage.writing(out_dir):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_json(out_dir / "validation.json", validation_document(run, validation))
+    with _open(request) as con, storage.writing(out_dir):
         return write_reports(
             con,
             config,
@@ -179,11 +220,23 @@ def report(request: RunRequest, config: Config, run: RunInfo, validation):
 
 
 def publish(request: RunRequest, run: RunInfo) -> Path:
-    return warehouse.publish(request.warehouse, run.run_id)
+    with storage.writing(warehouse.next_path(request.warehouse)):
+        return warehouse.publish(request.warehouse, run.run_id, request.wait_seconds)
+
+
+def reveal_reports(request: RunRequest, run: RunInfo) -> Path:
+    """After publication: the run's folder under its published name (run_folder)."""
+    with storage.writing(run_reports_dir(request, run)):
+        return run_folder.reveal(request.reports_dir, run.run_id)
 
 
 def run_reports_dir(request: RunRequest, run: RunInfo) -> Path:
-    return Path(request.reports_dir) / run.run_id
+    """Where this run writes its files: the partial folder, renamed once published."""
+    return run_folder.partial_dir(request.reports_dir, run.run_id)
+
+
+def published_reports_dir(request: RunRequest, run: RunInfo) -> Path:
+    return run_folder.published_dir(request.reports_dir, run.run_id)
 
 
 def validation_document(run: RunInfo, validation) -> dict[str, Any]:
@@ -200,8 +253,8 @@ def write_manifest(
     timings: dict[str, float],
     status_result=None,
 ) -> dict[str, Any]:
-    """Write reports/<run_id>/manifest.json and return what it says."""
-    with warehouse.read_only(request.warehouse) as con:
+    """Write manifest.json into the run's folder (before publication) and return what it says."""
+    with _open(request) as con:
         codelists = [
             dict(zip(("concept", "version", "sha256", "source", "n_codes"), row, strict=True))
             for row in run_sql(con, "run/codelist_versions").fetchall()
@@ -209,6 +262,7 @@ def write_manifest(
     document = {
         "run_id": run.run_id,
         "as_of": run.as_of,
+        "as_of_after_extract_date": run.as_of > run.extract_date,
         "extract": {
             "directory": str(files.directory),
             "extract_id": run.extract_id,
@@ -233,7 +287,9 @@ def write_manifest(
         "started_at": run.started_at,
         "finished_at": datetime.now(UTC),
     }
-    write_json(run_reports_dir(request, run) / "manifest.json", document)
+    path = run_reports_dir(request, run) / "manifest.json"
+    with storage.writing(path):
+        write_json(path, document)
     return document
 
 
@@ -273,9 +329,20 @@ def _json_default(value: Any) -> Any:
 
 @contextmanager
 def _open(request: RunRequest) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the run's private warehouse file for one stage."""
-    con = warehouse.connect(warehouse.next_path(request.warehouse), MEMORY_LIMIT)
+    """Open the run's private warehouse file for one stage; a full disk or a read-only folder
+    is a StorageFailure naming the file."""
+    path = warehouse.next_path(request.warehouse)
+    with storage.writing(path, reading=_extract_files(request)):
+        con = warehouse.connect(path, MEMORY_LIMIT)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def _extract_files(request: RunRequest) -> list[Path]:
+    """The extract's files: only read (an error naming one is about reading it)."""
     try:
-        yield con
-    finally:
-        con.close()
+        return [p for p in Path(request.extract_dir).iterdir() if p.is_file()]
+    except OSError:
+        return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -31,6 +32,19 @@ def run_flow(extract, tmp_path, **kwargs):
         warehouse_path=str(tmp_path / "wh.duckdb"),
         reports_dir=str(tmp_path / "reports"),
         **kwargs,
+    )
+
+
+def flow_state(extract, tmp_path):
+    """The final state of a flow run (a refusal is a Failed state, not an exception)."""
+    from flows.pipeline import pipeline
+
+    return pipeline(
+        extract_dir=str(extract),
+        as_of=AS_OF,
+        warehouse_path=str(tmp_path / "wh.duckdb"),
+        reports_dir=str(tmp_path / "reports"),
+        return_state=True,
     )
 
 
@@ -176,18 +190,62 @@ def test_a_changed_extract_replaces_the_published_extract_tables(
 def test_a_refused_extract_is_a_failed_flow_run_with_the_refusal_as_its_message(
     prefect_harness, extract_copy, tmp_path
 ):
-    from flows.pipeline import pipeline
-
     (extract_copy / "procedures.csv").write_bytes(b"")  # a zero-byte file
-    state = pipeline(
-        extract_dir=str(extract_copy),
-        as_of=AS_OF,
-        warehouse_path=str(tmp_path / "wh.duckdb"),
-        reports_dir=str(tmp_path / "reports"),
-        return_state=True,
-    )
+    state = flow_state(extract_copy, tmp_path)
     assert state.is_failed()
     assert "procedures.csv" in state.message
     assert state.result(raise_on_failure=False).status == "refused"
     assert not (tmp_path / "wh.duckdb").exists()
     assert not warehouse.next_path(tmp_path / "wh.duckdb").exists()
+
+
+def test_quarantined_rows_are_a_warning_in_the_completed_run_state(
+    prefect_harness, extract_copy, tmp_path
+):
+    path = extract_copy / "procedures.csv"
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",yesterday"
+    path.write_text("\n".join(lines) + "\n")
+    state = flow_state(extract_copy, tmp_path)
+    assert state.is_completed()
+    assert "procedures.csv" in state.message and "performed_on_date" in state.message
+    assert state.result().status == "published"
+
+
+def test_a_mostly_quarantined_table_is_a_failed_run_and_publishes_nothing(
+    prefect_harness, extract_copy, tmp_path
+):
+    path = extract_copy / "lab_results.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    value = header.index("value")
+    rows = [ln.split(",") for ln in lines[1:]]
+    for row in rows:
+        row[value] = "12,5"  # a decimal comma, quoted as one field
+    path.write_text(
+        "\n".join([lines[0], *(",".join(f'"{v}"' if "," in v else v for v in r) for r in rows)])
+        + "\n"
+    )
+    state = flow_state(extract_copy, tmp_path)
+    assert state.is_failed()
+    assert "lab_results.csv" in state.message and "value_number" in state.message
+    assert "value looks like a number with a decimal comma" in state.message
+    assert not (tmp_path / "wh.duckdb").exists()
+    assert not (tmp_path / "reports").exists() or not list((tmp_path / "reports").iterdir())
+
+
+def test_a_rerun_reports_change_since_the_previous_different_run(
+    prefect_harness, sample_extract, tmp_path
+):
+    """A quarter earlier, then the extract's date, then the same again: the rerun compares with
+    the run a quarter earlier (its history is intact), not with itself."""
+    earlier = run_flow(sample_extract, tmp_path, as_of=AS_OF - timedelta(days=91))
+    first = run_flow(sample_extract, tmp_path)
+    again = run_flow(sample_extract, tmp_path)
+    assert {earlier.status, first.status, again.status} == {"published"}
+    manifests = [
+        json.loads((Path(o.reports_dir) / "manifest.json").read_text()) for o in (first, again)
+    ]
+    html = [(Path(o.report_html)).read_text() for o in (first, again)]
+    assert earlier.run_id in html[0] and earlier.run_id in html[1]
+    assert manifests[0]["as_of"] == manifests[1]["as_of"]

@@ -21,7 +21,7 @@ def extract(tmp_path):
 def test_the_inspection_made_ahead_is_taken_once(extract, monkeypatch):
     stages.inspect_ahead(extract)
     calls = []
-    monkeypatch.setattr(stages, "inspect_extract", lambda d: calls.append(d) or "fresh")
+    monkeypatch.setattr(stages, "inspect_extract", lambda d, *limits: calls.append(d) or "fresh")
     first = stages.inspect(extract)
     second = stages.inspect(extract)
     assert first.content_hash and first.directory == extract

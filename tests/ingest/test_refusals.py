@@ -113,14 +113,6 @@ def test_a_column_named_twice(con, tmp_path):
     assert refused.column == "Code" and "twice" in str(refused)
 
 
-def test_a_reserved_column_name(con, tmp_path):
-    folder = write_extract(tmp_path)
-    with_header(
-        folder, "procedures", ["patient_id", "code_system", "code", "performed_on", "source_row"]
-    )
-    assert refusal(con, folder).column == "source_row"
-
-
 @pytest.mark.parametrize(
     ("table", "column", "kind"),
     [

@@ -386,3 +386,78 @@ def test_a_row_lost_by_a_bug_fails_reconciliation_and_commits_nothing(con, tmp_p
         validation.validate_extract(con, staged, RUN_ID, files.content_hash, date(2024, 6, 30))
     assert "procedures" not in table_names(con)
     assert "staging_procedures" in table_names(con)
+
+
+def _diagnosis_line(i: int) -> str:
+    return f"P{i:04d},SNOMED,44054006,2020-01-01"
+
+
+def _lines(n: int, broken: dict[int, str]) -> list[str]:
+    """Physical data lines 2..n+1 (line 1 is the header); `broken` replaces some by number."""
+    return [broken.get(line, _diagnosis_line(line)) for line in range(2, n + 2)]
+
+
+# (what, data lines, format): every physical line must be loaded or held by a quarantined
+# record whose raw_values is exactly its lines, however many lines one record swallows.
+SWALLOWING_FILES = [
+    (
+        "an unterminated quote halfway through: the rest of the file is one record",
+        _lines(2000, {1001: 'P1001,SNOMED,"44054006,2020-01-01'}),
+        "csv",
+    ),
+    (
+        "the same in a gzip file",
+        _lines(2000, {1001: 'P1001,SNOMED,"44054006,2020-01-01'}),
+        "csv.gz",
+    ),
+    (
+        "a quote closed 3 MB later: one row with a 3 MB code, quarantined for its format",
+        _lines(110_000, {1001: 'P1001,SNOMED,"44054006,2020-01-01', 100_001: 'x",2020-01-01'}),
+        "csv",
+    ),
+    (
+        "a quote closed 20 MB later: the record is longer than DuckDB reads as one line",
+        _lines(640_000, {1001: 'P1001,SNOMED,"44054006,2020-01-01', 630_001: 'x",2020-01-01'}),
+        "csv",
+    ),
+    (
+        "a 3 MB line without quotes, last in the file: one line, not the rest",
+        _lines(100, {100: "P0100,SNOMED," + "G" * 3_000_000 + ",2020-01-01"}),
+        "csv",
+    ),
+    (
+        "too many fields early, an unterminated quote at the end",
+        _lines(500, {10: _diagnosis_line(10) + ",extra", 450: 'P0450,"SNOMED,x,2020-01-01'}),
+        "csv",
+    ),
+    (
+        'a quote inside a field opens nothing: 12"34 is one bad code',
+        _lines(50, {20: 'P0020,SNOMED,12"34,2020-01-01', 21: 'P0021,SNOMED,",2020-01-01'}),
+        "csv",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "lines", "fmt"), SWALLOWING_FILES, ids=[c[0][:40] for c in SWALLOWING_FILES]
+)
+def test_every_physical_line_is_loaded_or_held_by_its_quarantined_record(
+    con, tmp_path, what, lines, fmt
+):
+    folder = diagnoses_file(tmp_path, ("\n".join(lines) + "\n").encode(), fmt)
+    result = ingest(con, folder)
+    physical = [HEADER.rstrip("\n"), *lines]
+    held: set[int] = set()
+    lines_in_rows = 0  # lines held by rows that parsed (a quoted value can span lines)
+    for line, rules, raw in quarantined_lines(con):
+        if rules != ["malformed_line"]:
+            lines_in_rows += sum(str(v).count("\n") for v in json.loads(raw).values())
+            continue
+        span = raw.count("\n") + 1
+        assert raw == "\n".join(physical[line - 1 : line - 1 + span]), (what, line)
+        held |= set(range(line, line + span))
+    diagnoses = result.tables["diagnoses"]
+    assert diagnoses.malformed_lines == len(held)
+    parsed = diagnoses.read - diagnoses.rule_counts.get("malformed_line", 0)
+    assert parsed + lines_in_rows + len(held) == len(lines), what  # none neither loaded nor kept
+    assert result.reconciled

@@ -161,3 +161,75 @@ def test_the_report_says_which_rules_changed_since_the_previous_run(con, before,
             },
         )
     assert gap_changes(con, RUN_ID, OFF).rules_changed == changed
+
+
+THIS = {"extract_hash": "hash-this", "as_of": AS_OF, "source": "practice-system"}
+EARLIER = date(2025, 10, 1)
+
+
+# (other runs: run_id, extract_hash, as_of, finished, source; the run compared with)
+DIFFERENT_STATES = [
+    (  # a rerun of the same extract for the same date is no state to compare with
+        [("same", "hash-this", AS_OF, datetime(2025, 12, 1), "practice-system")],
+        None,
+    ),
+    (
+        [
+            ("different", "hash-old", EARLIER, datetime(2025, 10, 2), "practice-system"),
+            ("same", "hash-this", AS_OF, datetime(2025, 12, 1), "practice-system"),
+        ],
+        "different",
+    ),
+    (  # the same extract another day is a different state
+        [("same-extract", "hash-this", EARLIER, datetime(2025, 10, 2), "practice-system")],
+        "same-extract",
+    ),
+    (  # another extract on the same day too
+        [("other-extract", "hash-other", AS_OF, datetime(2025, 12, 1), "practice-system")],
+        "other-extract",
+    ),
+    (  # another source is never compared
+        [("elsewhere", "hash-x", EARLIER, datetime(2025, 10, 2), "another-system")],
+        None,
+    ),
+    (  # a run recorded before sources were (no source) may be compared
+        [("unknown-source", "hash-x", EARLIER, datetime(2025, 10, 2), None)],
+        "unknown-source",
+    ),
+]
+
+
+@pytest.mark.parametrize(("others", "expected"), DIFFERENT_STATES)
+def test_the_previous_run_is_a_different_state_of_the_same_source(con, others, expected):
+    rows = [
+        {**run_row(r, as_of, f), "extract_hash": h, "source": source}
+        for r, h, as_of, f, source in others
+    ]
+    create_runs(con, [*rows, {**run_row(RUN_ID, AS_OF, None, status="running"), **THIS}])
+    found = previous_run(con, RUN_ID)
+    assert (found[0] if found else None) == expected
+
+
+def test_a_rerun_of_the_same_extract_and_date_reports_change_since_the_run_before(con):
+    """Run A (as of 2025-10-01), run B (new extract, as of 2026-01-01), then B again: the rerun
+    compares with A, whose history is still there, and never with B, whose history it
+    replaced (which called every gap new)."""
+    runs = [
+        {**run_row(PREVIOUS_RUN_ID, PREVIOUS_AS_OF, datetime(2025, 10, 2)), "source": "s"},
+        {**run_row("first-b", AS_OF, datetime(2026, 1, 2)), **THIS, "source": "s"},
+        {**run_row(RUN_ID, AS_OF, None, status="running"), **THIS, "source": "s"},
+    ]
+    create_runs(con, runs)
+    history = [
+        {"run_id": PREVIOUS_RUN_ID, "as_of": PREVIOUS_AS_OF, "patient_id": p, "status": s}
+        for p, s in BEFORE
+    ]
+    create_history(con, history)
+    create_status(
+        con,
+        [{"patient_id": p, "practice_id": "A", "status": s, "run_id": RUN_ID} for p, s in NOW],
+    )
+    changes = gap_changes(con, RUN_ID, OFF)
+    assert changes.previous_run_id == PREVIOUS_RUN_ID
+    row = changes.counts.iloc[0]
+    assert (row["n_gaps_before"], row["n_new"], row["n_persisting"]) == (28, 20, 10)
