@@ -15,7 +15,6 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 
-from b12risk.config import load_config
 from b12risk.ingest.stage import ExtractRefused
 from b12risk.run import folder as run_folder
 from b12risk.run import progress, stages, warehouse
@@ -76,7 +75,7 @@ def pipeline(
     The order keeps every failure harmless: the next warehouse state is built privately, the
     run's files are written into a partial folder, the warehouse is published, and only then
     does the folder take its published name (b12risk.run.folder)."""
-    config = load_config(config_path)
+    config = stages.preflight(config_path, disclosure=disclosure)
     request = stages.RunRequest(
         extract_dir=Path(extract_dir),
         warehouse=warehouse.resolve(warehouse_path),

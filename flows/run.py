@@ -66,7 +66,7 @@ def run_pipeline(
             from flows.pipeline import pipeline
 
             # A bad config or edited codelist: ConfigError, no flow.
-            checked = stages.preflight(config)
+            checked = stages.preflight(config, disclosure=disclosure)
             stages.inspect_ahead(extract, checked.max_gzip_expansion)
             api_url = api.wait()
         except BaseException:

@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from b12risk.config import ConfigError
+
 log = logging.getLogger(__name__)
 
 SUPPRESSED = "[suppressed]"
@@ -64,16 +66,27 @@ class DisclosurePolicy:
         """Thresholds from `config.disclosure`; `enabled` is the caller's explicit flag.
 
         `enabled = false` in the configuration alone does not turn control off: releasing
-        unrounded small numbers needs the explicit flag (`disclosure=False`)."""
+        unrounded small numbers needs the explicit flag (`disclosure=False`). Nor can the
+        configuration weaken it: thresholds below PUBLISHED_POLICY are refused (ConfigError)
+        unless control is off, when every output says NOT FOR RELEASE anyway."""
         if enabled and not settings.get("enabled", True):
             log.warning(
                 "config disables disclosure control, but only the explicit flag can: it stays on"
             )
-        return cls(
-            enabled=enabled,
-            suppress_max=int(settings.get("suppress_max", cls.suppress_max)),
-            round_to=int(settings.get("round_to", cls.round_to)),
-        )
+        try:
+            thresholds = {
+                "suppress_max": int(settings.get("suppress_max", PUBLISHED_POLICY.suppress_max)),
+                "round_to": int(settings.get("round_to", PUBLISHED_POLICY.round_to)),
+            }
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"[disclosure] thresholds must be whole numbers: {exc}") from exc
+        if not enabled:  # every count exact, every output NOT FOR RELEASE: thresholds unused
+            return cls(enabled=False)
+        _refuse_weaker(thresholds)
+        try:
+            return cls(enabled=True, **thresholds)
+        except ValueError as exc:
+            raise ConfigError(f"[disclosure] {exc}") from exc
 
     def describe(self) -> str:
         if not self.enabled:
@@ -91,6 +104,17 @@ class DisclosurePolicy:
         return (
             f"disclosure controlled: 1-{self.suppress_max} suppressed, rounded to {self.round_to}"
         )
+
+
+def _refuse_weaker(thresholds: Mapping[str, int]) -> None:
+    for setting, value in thresholds.items():
+        published = getattr(PUBLISHED_POLICY, setting)
+        if value < published:
+            raise ConfigError(
+                f"[disclosure] {setting} = {value} is weaker than the published policy "
+                f"({setting} = {published}); only --no-disclosure-control runs without it, and "
+                "marks every output NOT FOR RELEASE"
+            )
 
 
 @dataclass(frozen=True)
@@ -112,6 +136,10 @@ class Margin:
 def round_count(n: int, round_to: int) -> int:
     """Round a non-negative count to the nearest multiple of `round_to`, halves up."""
     return (2 * n + round_to) // (2 * round_to) * round_to
+
+
+# The policy every release keeps to (OpenSAFELY's): a configuration may be stricter, never weaker.
+PUBLISHED_POLICY = DisclosurePolicy(suppress_max=7, round_to=5)
 
 
 def suppress(

@@ -71,10 +71,17 @@ class RunOutcome:
     not_judged: dict[str, Any] = field(default_factory=dict)
 
 
-def preflight(config_path: Path | None, codelists_dir: Path = DEFAULT_CODELISTS) -> Config:
-    """Check the configuration and the reviewed codelists before a run starts, so a user's
-    mistake there is a one-line refusal rather than a failed flow."""
+def preflight(
+    config_path: Path | None,
+    codelists_dir: Path = DEFAULT_CODELISTS,
+    *,
+    disclosure: bool = True,
+) -> Config:
+    """Check the configuration (thresholds weaker than the published disclosure policy among
+    it) and the reviewed codelists before a run starts, so a user's mistake there is a
+    one-line refusal rather than a failed flow."""
     config = load_config(config_path)
+    DisclosurePolicy.from_settings(config.disclosure, enabled=disclosure)
     with duckdb.connect() as con:
         load_codelists(con, codelists_dir)
     return config

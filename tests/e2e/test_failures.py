@@ -4,6 +4,7 @@ runs that reached the warehouse."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -374,3 +375,33 @@ def test_a_few_quarantined_rows_are_a_warning_in_the_summary(extract_copy, tmp_p
         "procedures.csv" in w and "of its rows quarantined" in w and "performed_on_date" in w
         for w in warnings
     )
+
+
+def test_weakened_disclosure_thresholds_are_refused_before_anything_runs(extract_copy, tmp_path):
+    """Issue 9.7: `suppress_max = 0` and `round_to = 1` in a config copy published 439 cells of
+    1-7 marked as disclosure controlled. Now: exit 2 at preflight, naming the setting."""
+    weak = (ROOT / "data" / "config" / "cohorts.toml").read_text()
+    weak = weak.replace("suppress_max = 7", "suppress_max = 0").replace(
+        "round_to = 5", "round_to = 1"
+    )
+    (tmp_path / "weak.toml").write_text(weak)
+    result = b12risk(*run_args(extract_copy, tmp_path, "--config", str(tmp_path / "weak.toml")))
+    assert result.returncode == 2, result.stderr
+    line = one_line(result)
+    assert "suppress_max = 0" in line and "--no-disclosure-control" in line
+    assert not (tmp_path / "wh.duckdb").exists() and run_folders(tmp_path / "reports") == []
+
+
+def test_weakened_thresholds_run_only_without_control_and_every_output_says_so(
+    extract_copy, tmp_path
+):
+    weak = (ROOT / "data" / "config" / "cohorts.toml").read_text()
+    (tmp_path / "weak.toml").write_text(weak.replace("suppress_max = 7", "suppress_max = 0"))
+    args = run_args(extract_copy, tmp_path, "--config", str(tmp_path / "weak.toml"))
+    result = b12risk(*args, "--no-disclosure-control")
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = (tmp_path / "reports").iterdir()
+    assert "NOT FOR RELEASE" in (run_dir / "report.html").read_text()
+    with open(run_dir / "gap_summary.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and {r["disclosure_control"] for r in rows} == {"False"}

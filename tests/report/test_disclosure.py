@@ -11,9 +11,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from b12risk.config import ConfigError
 from b12risk.report.disclosure import (
     FLAG_COLUMN,
     NOT_FOR_RELEASE,
+    PUBLISHED_POLICY,
     DisclosurePolicy,
     Margin,
     round_count,
@@ -299,3 +301,33 @@ def test_the_property_checker_detects_a_recoverable_cell():
     assert_nothing_recoverable(table, hidden, ["t", "a", "b"], [("t", "ab")], [margin])
     for i, j in itertools.product((1, 2), (1, 2)):
         assert pd.isna(hidden.iloc[i, j])
+
+
+# Issue 9.7: thresholds below the published policy (suppress 1-7, round to 5) are refused unless
+# control is explicitly off; the refusal names the setting and the flag.
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"suppress_max": 0, "round_to": 1}, "suppress_max"),
+        ({"suppress_max": 6, "round_to": 5}, "suppress_max"),
+        ({"suppress_max": 7, "round_to": 4}, "round_to"),
+        ({"suppress_max": 7, "round_to": 1}, "round_to"),
+    ],
+)
+def test_weakened_thresholds_are_refused(settings, named):
+    with pytest.raises(ConfigError) as caught:
+        DisclosurePolicy.from_settings(settings)
+    message = str(caught.value)
+    assert named in message and "--no-disclosure-control" in message
+    assert not DisclosurePolicy.from_settings(settings, enabled=False).enabled
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"suppress_max": 7, "round_to": 5}, {"suppress_max": 9, "round_to": 10}],
+)
+def test_the_published_policy_or_a_stricter_one_is_accepted(settings):
+    policy = DisclosurePolicy.from_settings(settings)
+    assert policy.enabled
+    assert policy.suppress_max >= PUBLISHED_POLICY.suppress_max
+    assert policy.round_to >= PUBLISHED_POLICY.round_to
