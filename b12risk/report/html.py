@@ -315,7 +315,7 @@ def _method(c: ReportContent) -> str:
                 + ("" if cohort.enabled else " <em>(not used in this run)</em>"),
                 escape(_params(cohort.params)),
                 escape(", ".join(cohort.codelists) or "none (age only)"),
-                _n(f"{cfg.interval_days(cohort):,}"),
+                _setting_n(f"{cfg.interval_days(cohort):,}"),
                 escape(cohort.citation),
             ]
         )
@@ -328,7 +328,7 @@ def _method(c: ReportContent) -> str:
         _table(
             ["Codelist", "Version", "SHA-256", "Source", "Codes"],
             [
-                [escape(str(x)) for x in row[:3]] + [escape(str(row[3])), _n(f"{row[4]:,}")]
+                [escape(str(x)) for x in row[:3]] + [escape(str(row[3])), _setting_n(f"{row[4]:,}")]
                 for row in c.codelists
             ],
         )
@@ -440,19 +440,25 @@ def _rate_table(rows: pd.DataFrame, label: str, labels: Iterable[str]) -> str:
 
 
 def _n(text: Any) -> tuple[str]:
-    """Mark a cell as numeric (right-aligned)."""
+    """Mark a cell as a published count (numeric, right-aligned)."""
     return (escape(str(text)),)
 
 
+def _setting_n(text: Any) -> tuple[str, str]:
+    """A numeric cell that is not a count of people (a setting, the size of a codelist)."""
+    return (escape(str(text)), "setting")
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Cells are HTML already (escaped by the caller); a 1-tuple cell is numeric."""
+    """Cells are HTML already (escaped by the caller); a tuple cell is numeric: (text,) a
+    published count, (text, "setting") another number (the disclosure test tells them apart)."""
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
     lines = []
     for row in rows:
         cells = []
         for cell in row:
             if isinstance(cell, tuple):
-                cells.append(f'<td class="n">{cell[0]}</td>')
+                cells.append(f'<td class="{" ".join(("n", *cell[1:]))}">{cell[0]}</td>')
             else:
                 cells.append(f"<td>{cell}</td>")
         lines.append("<tr>" + "".join(cells) + "</tr>")

@@ -37,6 +37,13 @@ def data_quality(
         summary = recorded_quality(con, run_id)
     if not summary:
         return None
+    return published_quality(summary, policy)
+
+
+def published_quality(
+    summary: Mapping[str, Mapping[str, Any]], policy: DisclosurePolicy
+) -> pd.DataFrame:
+    """The counts of `summary` as they may be published (see `data_quality`)."""
     exact = quality_frame(summary)
     return suppress(
         exact, QUALITY_COLUMNS, policy=policy, row_totals=QUALITY_TOTALS, margins=(RULE_MARGIN,)

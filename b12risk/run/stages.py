@@ -34,6 +34,7 @@ from b12risk.ingest.stage import ExtractFiles, ExtractRefused, inspect_extract, 
 from b12risk.ingest.validate import judge_quarantine, validate_extract
 from b12risk.report import write_reports
 from b12risk.report.disclosure import DisclosurePolicy, suppress
+from b12risk.report.release import RESTRICTED_DIR, published_reconciliation
 from b12risk.run import folder as run_folder
 from b12risk.run import warehouse
 from b12risk.runinfo import RunInfo, new_run_id
@@ -211,9 +212,12 @@ def status(request: RunRequest, config: Config, run: RunInfo):
 
 def report(request: RunRequest, config: Config, run: RunInfo, validation):
     out_dir = run_reports_dir(request, run)
+    policy = DisclosurePolicy.from_settings(config.disclosure, enabled=request.disclosure)
+    exact = validation_document(run, validation)
     with storage.writing(out_dir):
-        out_dir.mkdir(parents=True, exist_ok=True)
-        write_json(out_dir / "validation.json", validation_document(run, validation))
+        (out_dir / RESTRICTED_DIR).mkdir(parents=True, exist_ok=True)
+        write_json(out_dir / RESTRICTED_DIR / "validation.json", exact)
+        write_json(out_dir / "validation.json", published_validation(exact, policy))
     with _open(request) as con, storage.writing(out_dir):
         return write_reports(
             con,
@@ -247,8 +251,18 @@ def published_reports_dir(request: RunRequest, run: RunInfo) -> Path:
 
 
 def validation_document(run: RunInfo, validation) -> dict[str, Any]:
-    """Counts per table and rule, never values: safe to share."""
+    """Exact counts per table and rule, never values: for restricted/ (release.py)."""
     return {"run_id": run.run_id, "extract_hash": run.extract_hash, **validation.to_dict()}
+
+
+def published_validation(exact: dict[str, Any], policy: DisclosurePolicy) -> dict[str, Any]:
+    """validation.json as it may be released: the same counts through disclosure control."""
+    published = {k: v for k, v in exact.items() if k not in ("tables", "rule_counts")}
+    return published | {
+        "disclosure_control": policy.release_note(),
+        "exact_counts": f"{RESTRICTED_DIR}/validation.json (not for release)",
+        "tables": published_reconciliation(exact["tables"], policy),
+    }
 
 
 def write_manifest(
@@ -288,31 +302,47 @@ def write_manifest(
         "worklists_written": request.worklists,
         "codelists": codelists,
         "reconciliation": validation.to_dict()["tables"],
-        "lab_results_not_judged": results_not_judged(config, request, status_result),
+        "lab_results_not_judged": results_not_judged(status_result),
         "stage_seconds": timings,
         "warehouse": str(request.warehouse),
         "started_at": run.started_at,
         "finished_at": datetime.now(UTC),
     }
-    path = run_reports_dir(request, run) / "manifest.json"
-    with storage.writing(path):
-        write_json(path, document)
-    return document
+    policy = DisclosurePolicy.from_settings(config.disclosure, enabled=request.disclosure)
+    published = document | {
+        "disclosure_control": policy.release_note(),
+        "exact_counts": f"{RESTRICTED_DIR}/manifest.json (not for release)",
+        "reconciliation": published_reconciliation(document["reconciliation"], policy),
+        "lab_results_not_judged": published_not_judged(document["lab_results_not_judged"], policy),
+    }
+    folder = run_reports_dir(request, run)
+    for path, written in (
+        (folder / RESTRICTED_DIR / "manifest.json", document),
+        (folder / "manifest.json", published),
+    ):
+        with storage.writing(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_json(path, written)
+    return published
 
 
-def results_not_judged(config: Config, request: RunRequest, status_result) -> dict[str, Any]:
-    """B12 results counted as tests but not judged (unknown unit, no value), disclosure-controlled
-    like every aggregate output."""
+def results_not_judged(status_result) -> dict[str, Any]:
+    """B12 results counted as tests but not judged (unknown unit, no value): exact."""
     if status_result is None:
         return {}
-    counts = pd.DataFrame(
-        {
-            "n_unknown_unit": [status_result.n_unknown_unit_results],
-            "n_without_value": [status_result.n_results_without_value],
-        }
+    return {
+        "n_unknown_unit": status_result.n_unknown_unit_results,
+        "n_without_value": status_result.n_results_without_value,
+    }
+
+
+def published_not_judged(exact: dict[str, Any], policy: DisclosurePolicy) -> dict[str, Any]:
+    """The same counts through disclosure control, like every aggregate output."""
+    if not exact:
+        return {}
+    published = suppress(
+        pd.DataFrame({k: [v] for k, v in exact.items()}), list(exact), policy=policy
     )
-    policy = DisclosurePolicy.from_settings(config.disclosure, enabled=request.disclosure)
-    published = suppress(counts, ["n_unknown_unit", "n_without_value"], policy=policy)
     return {k: _plain(v) for k, v in published.iloc[0].items()}
 
 

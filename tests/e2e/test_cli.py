@@ -76,7 +76,11 @@ def test_run_publishes_a_warehouse_and_a_report(sample_extract, tmp_path):
         v is None or (v % 5 == 0 and not 1 <= v <= 7)
         for v in (not_judged["n_unknown_unit"], not_judged["n_without_value"])
     )
-    for table, counts in manifest["reconciliation"].items():
+    exact = json.loads((run_dir / "restricted" / "manifest.json").read_text())
+    assert exact["reconciliation"] and set(exact["reconciliation"]) == set(
+        manifest["reconciliation"]
+    )
+    for table, counts in exact["reconciliation"].items():
         assert counts["read"] == counts["loaded"] + counts["quarantined"], table
     with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as con:
         names = {

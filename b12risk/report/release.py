@@ -1,0 +1,52 @@
+"""The two tiers of a run's folder: what may be released, and what may not.
+
+    reports/<run_id>/             published: every count in it passed `suppress()`
+    reports/<run_id>/restricted/  exact reconciliation (validation.json, manifest.json): for the
+                                  data controller, NOT FOR RELEASE
+    reports/<run_id>/sensitive/   patient-level worklists, only when asked for
+
+The published validation.json and manifest.json have the same shape as their restricted
+twins, with each row count (read, loaded, quarantined, per rule) as published by the data
+quality table of report.html: suppressed counts are null. Exact counts live only in the
+warehouse (`runs`, `quarantine`) and in restricted/.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from b12risk.report.disclosure import DisclosurePolicy
+from b12risk.report.quality import published_quality
+from b12risk.report.worklists import SENSITIVE_DIR
+
+RESTRICTED_DIR = "restricted"
+PRIVATE_DIRS = (RESTRICTED_DIR, SENSITIVE_DIR)
+# Counts in the published files that are not counts of people (the size of a reviewed
+# codelist): published exactly. Every other count passes disclosure control.
+NOT_COUNTS_OF_PEOPLE = frozenset({"n_codes"})
+_MEASURES = ("read", "loaded", "quarantined")
+
+
+def published_reconciliation(
+    tables: Mapping[str, Mapping[str, Any]], policy: DisclosurePolicy
+) -> dict[str, dict[str, Any]]:
+    """{table: {read, loaded, quarantined, rule_counts}} as they may be published."""
+    frame = published_quality(tables, policy)
+    published: dict[str, dict[str, Any]] = {}
+    for row in frame.to_dict("records"):
+        if row["level"] == "table":
+            entry = {m: _count(row[f"n_{m}"]) for m in _MEASURES}
+            published[row["table"]] = entry | {"rule_counts": {}}
+        else:
+            published[row["table"]]["rule_counts"][row["rule"]] = _count(row["n_quarantined"])
+    return published
+
+
+def _count(value: Any) -> int | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return int(value)
