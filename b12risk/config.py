@@ -88,6 +88,7 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     extract: dict[str, Any] = field(default_factory=dict)
     validation: dict[str, Any] = field(default_factory=dict)
+    security: dict[str, Any] = field(default_factory=dict)
 
     @property
     def max_gzip_expansion(self) -> float:
@@ -144,6 +145,7 @@ def load_config(path: Path | str | None = None) -> Config:
             raw=raw,
             extract=dict(raw.get("extract", {})),
             validation=dict(raw.get("validation", {})),
+            security=dict(raw.get("security", {})),
         )
     except KeyError as exc:
         raise ConfigError(f"config file {path} lacks the key {exc}") from exc

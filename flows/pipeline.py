@@ -15,6 +15,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 
+from b12risk.access import Access
 from b12risk.ingest.stage import ExtractRefused
 from b12risk.run import folder as run_folder
 from b12risk.run import progress, stages, warehouse
@@ -76,6 +77,7 @@ def pipeline(
     run's files are written into a partial folder, the warehouse is published, and only then
     does the folder take its published name (b12risk.run.folder)."""
     config = stages.preflight(config_path, disclosure=disclosure)
+    access = Access.from_settings(config.security)
     request = stages.RunRequest(
         extract_dir=Path(extract_dir),
         warehouse=warehouse.resolve(warehouse_path),
@@ -86,10 +88,15 @@ def pipeline(
         allow_future_as_of=allow_future_as_of,
         wait_seconds=wait_seconds,
         run_id=run_id or new_run_id(),
+        access=access,
     )
     timings: dict[str, float] = {}
     published = False
-    with warehouse.run_lock(request.warehouse, request.wait_seconds, request.run_id):
+    # Everything the run creates is private (b12risk.access); the published folder is opened.
+    with (
+        access.private(),
+        warehouse.run_lock(request.warehouse, request.wait_seconds, request.run_id),
+    ):
         run_folder.discard_stale(request.reports_dir)
         try:
             with progress.stage("inspect", timings):

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from b12risk import storage
+from b12risk.access import Access, public_folder
 from b12risk.codelists.load import load_codelists, read_manifest
 from b12risk.cohorts.definitions import checksum, cohort_definitions
 from b12risk.cohorts.flag import flag_cohorts
@@ -34,7 +35,7 @@ from b12risk.ingest.stage import ExtractFiles, ExtractRefused, inspect_extract, 
 from b12risk.ingest.validate import judge_quarantine, validate_extract
 from b12risk.report import write_reports
 from b12risk.report.disclosure import DisclosurePolicy, suppress
-from b12risk.report.release import RESTRICTED_DIR, published_reconciliation
+from b12risk.report.release import PRIVATE_DIRS, RESTRICTED_DIR, published_reconciliation
 from b12risk.run import folder as run_folder
 from b12risk.run import warehouse
 from b12risk.runinfo import RunInfo, new_run_id
@@ -57,6 +58,7 @@ class RunRequest:
     allow_future_as_of: bool = False  # an as-of after the extract's date: outputs are marked
     wait_seconds: float = 0.0  # how long to queue behind another run of the warehouse
     run_id: str | None = None  # given by the caller (its error log is named after it)
+    access: Access = Access()  # who may read the private files ([security], b12risk.access)
 
 
 @dataclass
@@ -83,6 +85,7 @@ def preflight(
     one-line refusal rather than a failed flow."""
     config = load_config(config_path)
     DisclosurePolicy.from_settings(config.disclosure, enabled=disclosure)
+    Access.from_settings(config.security)
     with duckdb.connect() as con:
         load_codelists(con, codelists_dir)
     return config
@@ -215,6 +218,7 @@ def report(request: RunRequest, config: Config, run: RunInfo, validation):
     policy = DisclosurePolicy.from_settings(config.disclosure, enabled=request.disclosure)
     exact = validation_document(run, validation)
     with storage.writing(out_dir):
+        public_folder(request.reports_dir)
         (out_dir / RESTRICTED_DIR).mkdir(parents=True, exist_ok=True)
         write_json(out_dir / RESTRICTED_DIR / "validation.json", exact)
         write_json(out_dir / "validation.json", published_validation(exact, policy))
@@ -231,13 +235,18 @@ def report(request: RunRequest, config: Config, run: RunInfo, validation):
 
 
 def publish(request: RunRequest, run: RunInfo) -> Path:
-    with storage.writing(warehouse.next_path(request.warehouse)):
+    nxt = warehouse.next_path(request.warehouse)
+    with storage.writing(nxt):
+        request.access.share(nxt)  # created private; now the group's too, if one is set
         return warehouse.publish(request.warehouse, run.run_id, request.wait_seconds)
 
 
 def reveal_reports(request: RunRequest, run: RunInfo) -> Path:
-    """After publication: the run's folder under its published name (run_folder)."""
-    with storage.writing(run_reports_dir(request, run)):
+    """After publication: the run's folder under its published name (run_folder), readable
+    but for its restricted/ and sensitive/ folders (b12risk.access)."""
+    folder = run_reports_dir(request, run)
+    with storage.writing(folder):
+        request.access.publish_folder(folder, PRIVATE_DIRS)
         return run_folder.reveal(request.reports_dir, run.run_id)
 
 
