@@ -36,8 +36,8 @@ import duckdb
 from b12risk.run import progress
 from b12risk.runinfo import RunInfo
 from b12risk.sql import create_table, run_sql
-from schemas.contract import TABLE_NAMES
-from schemas.outputs import HISTORY_TABLES, OUTPUT_TABLES
+from schemas.contract import TABLE_NAMES, TABLES
+from schemas.outputs import HISTORY_TABLES, OUTPUT_TABLES, comment_statements
 
 # DuckDB 2.0 writes storage v2 by default, which DuckDB 1.x clients (the duckdb CLI, DBeaver,
 # R, older Python) cannot open. v1.4.0 is read by DuckDB 1.4 (the long-term support line) and
@@ -69,6 +69,10 @@ class LockHolder:
         if self.pid:
             parts.append(f"process {self.pid}")
         return ", ".join(parts) or "a run that left no details"
+
+
+# Every table a warehouse may hold that has a declaration to describe it by.
+DECLARED_TABLES = frozenset(TABLES) | frozenset(OUTPUT_TABLES)
 
 
 def resolve(warehouse: Path | str) -> Path:
@@ -316,6 +320,7 @@ def publish(warehouse: Path, run_id: str, wait_seconds: float = 0.0) -> Path:
     con = connect(nxt)
     try:
         finish_run(con, run_id, "published")
+        describe_tables(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -326,6 +331,15 @@ def publish(warehouse: Path, run_id: str, wait_seconds: float = 0.0) -> Path:
     os.replace(nxt, warehouse)
     _fsync(warehouse.parent)
     return warehouse
+
+
+def describe_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMENT ON every declared table and view of the warehouse and their columns, from the
+    declarations (schemas), so any DuckDB client shows what each one holds."""
+    for table, columns in run_sql(con, "run/warehouse_columns").fetchall():
+        if table in DECLARED_TABLES:
+            for statement in comment_statements(table, tuple(columns)):
+                con.execute(statement)
 
 
 def _fsync(path: Path) -> None:

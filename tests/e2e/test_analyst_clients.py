@@ -4,6 +4,8 @@ the oldest DuckDB release the warehouse promises (b12risk.run.warehouse.OLDEST_C
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import subprocess
 import sys
@@ -72,3 +74,41 @@ def test_the_readme_analyst_example_runs_as_written(home):
         assert done.returncode == 0, (command, done.stderr)
         assert "never_tested" in done.stdout, done.stdout
         assert not (home / "data" / "warehouse.duckdb.wal").exists()  # opened read-only
+
+
+def test_every_table_and_column_describes_itself_to_the_oldest_client(home):
+    """COMMENT ON from the declarations at publication: `duckdb_tables()` and
+    `duckdb_columns()` in any client say what each table and column holds."""
+    from schemas.outputs import OUTPUT_TABLES
+
+    query = (
+        "SELECT table_name, column_name, comment FROM duckdb_columns() "
+        "WHERE NOT internal AND schema_name = 'main' "
+        "UNION ALL SELECT table_name, '', comment FROM duckdb_tables() "
+        "UNION ALL SELECT view_name, '', comment FROM duckdb_views() WHERE NOT internal"
+    )
+    done = subprocess.run(
+        [
+            str(DUCKDB_CLI),
+            "-readonly",
+            "-csv",
+            "-nullvalue",
+            "",
+            str(home / "data" / "warehouse.duckdb"),
+            query,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    tables = {r["table_name"]: r["comment"] for r in rows if not r["column_name"]}
+    assert tables["screening_status"] == OUTPUT_TABLES["screening_status"].description
+    assert {"patients", "quarantine", "runs", "patient_cohorts"} <= set(tables)
+    undescribed = [
+        (r["table_name"], r["column_name"])
+        for r in rows
+        if r["column_name"] and not r["comment"] and r["table_name"] != "patient_cohorts"
+    ]
+    assert not undescribed and all(tables.values()), undescribed  # cohort flags: config's
