@@ -21,6 +21,7 @@ from b12risk.run import folder as run_folder
 from b12risk.run import progress, stages, warehouse
 from b12risk.runinfo import new_run_id
 from flows import interruptions
+from flows import run as ahead
 
 
 def _task(name: str):
@@ -48,7 +49,7 @@ def _raise_refusal(result):
     return result
 
 
-inspect_task = _task("inspect")(_refusable(stages.inspect))
+inspect_task = _task("inspect")(_refusable(ahead.inspect))
 ingest_task = _task("ingest")(_refusable(stages.ingest))
 validate_task = _task("validate")(_refusable(stages.validate))
 cohorts_task = _task("flag-cohorts")(stages.cohorts)

@@ -12,6 +12,7 @@ error log instead.
 
 from __future__ import annotations
 
+import copy
 import logging
 import signal
 from collections.abc import Iterator
@@ -67,7 +68,7 @@ def run_pipeline(
 
             # A bad config or edited codelist: ConfigError, no flow.
             checked = stages.preflight(config, disclosure=disclosure)
-            stages.inspect_ahead(extract, checked.max_gzip_expansion)
+            inspect_ahead(extract, checked.max_gzip_expansion)
             api_url = api.wait()
         except BaseException:
             api.stop()
@@ -100,6 +101,42 @@ def run_pipeline(
             raise Interrupted(signum) from outcome
         raise outcome
     return outcome
+
+
+# Inspections made ahead of a run (`inspect_ahead`, while Prefect's API starts), each taken once
+# by the run's inspect stage (`inspect`, flows.pipeline): the flow's business, not the library's.
+_AHEAD: dict[Path, tuple[tuple, object]] = {}
+
+
+def inspect(extract_dir: Path, max_gzip_expansion: float | None = None):
+    """Inspect the extract, or take the inspection `inspect_ahead` made of it, if no entry of
+    the folder has changed since (names, sizes, modification and change times, inodes)."""
+    from b12risk.run import stages
+
+    directory = Path(extract_dir)
+    ahead = _AHEAD.pop(directory.resolve(), None)
+    if ahead is not None and ahead[0] and ahead[0] == stages.folder_fingerprint(directory):
+        return ahead[1]
+    return stages.inspect(directory, *_limits(max_gzip_expansion))
+
+
+def inspect_ahead(extract_dir: Path, max_gzip_expansion: float | None = None) -> None:
+    """Inspect the extract before the flow starts, for the run's inspect stage to take. A
+    refusal, or any other error, is left for that stage to raise and record in the flow run."""
+    from b12risk.run import stages
+
+    directory = Path(extract_dir)
+    before = stages.folder_fingerprint(directory)
+    try:
+        files = stages.inspect(directory, *_limits(max_gzip_expansion))
+    except Exception:  # noqa: BLE001 - the inspect stage meets it again and reports it
+        return
+    if before and before == stages.folder_fingerprint(directory):
+        _AHEAD[directory.resolve()] = (before, copy.deepcopy(files))
+
+
+def _limits(max_gzip_expansion: float | None) -> tuple[float, ...]:
+    return () if max_gzip_expansion is None else (max_gzip_expansion,)
 
 
 @contextmanager

@@ -6,7 +6,6 @@ tasks in `flows/` stay thin wrappers and every stage is callable and testable wi
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 from collections.abc import Iterator
@@ -91,36 +90,11 @@ def preflight(
     return config
 
 
-# Inspections done ahead of a run (`inspect_ahead`), each used once by the run's inspect stage.
-_AHEAD: dict[Path, tuple[tuple, ExtractFiles]] = {}
-
-
 def inspect(
     extract_dir: Path, max_gzip_expansion: float = DEFAULT_MAX_GZIP_EXPANSION
 ) -> ExtractFiles:
-    """Inspect the extract, or take the inspection `inspect_ahead` made of it, if no entry of
-    the folder has changed since (names, sizes, modification and change times, inodes)."""
-    directory = Path(extract_dir)
-    ahead = _AHEAD.pop(directory.resolve(), None)
-    if ahead is not None and ahead[0] and ahead[0] == folder_fingerprint(directory):
-        return ahead[1]
-    return inspect_extract(directory, max_gzip_expansion)
-
-
-def inspect_ahead(
-    extract_dir: Path, max_gzip_expansion: float = DEFAULT_MAX_GZIP_EXPANSION
-) -> None:
-    """Inspect the extract before the flow starts (while Prefect's API starts up), for the
-    run's inspect stage to take. A refusal, or any other error, is left for that stage to
-    raise and record in the flow run."""
-    directory = Path(extract_dir)
-    before = folder_fingerprint(directory)
-    try:
-        files = inspect_extract(directory, max_gzip_expansion)
-    except Exception:  # noqa: BLE001 - the inspect stage meets it again and reports it
-        return
-    if before and before == folder_fingerprint(directory):
-        _AHEAD[directory.resolve()] = (before, copy.deepcopy(files))
+    """The inspect stage: the extract's files, headers and manifest (b12risk.ingest)."""
+    return inspect_extract(Path(extract_dir), max_gzip_expansion)
 
 
 def folder_fingerprint(directory: Path) -> tuple:
