@@ -164,3 +164,36 @@ def test_the_default_deadline_is_generous_and_the_users_setting_wins(monkeypatch
     monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "900")
     apply_defaults()
     assert os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "900"
+
+
+def test_the_command_mirrors_prefects_own_ephemeral_server_start(monkeypatch):
+    """flows.local_api starts the server Prefect's SubprocessASGIServer would, with the
+    listening socket handed over (--fd) instead of --host/--port. If a Prefect upgrade changes
+    that command or its environment, this fails: mirror the change in flows/local_api.py."""
+    from prefect.server.api import server as prefect_server
+
+    from flows import local_api
+
+    seen = {}
+
+    class Recorder:
+        def __init__(self, args, env, **kwargs):
+            seen["args"], seen["env"] = list(args), dict(env)
+
+    monkeypatch.setattr(prefect_server.subprocess, "Popen", Recorder)
+    asgi = prefect_server.SubprocessASGIServer.__new__(prefect_server.SubprocessASGIServer)
+    asgi.port = 4321
+    asgi._run_uvicorn_command()
+    theirs = seen["args"]
+    host = theirs.index("--host")
+    assert theirs[host : host + 4] == ["--host", "127.0.0.1", "--port", "4321"], theirs
+    theirs = theirs[:host] + theirs[host + 4 :]
+    ours = local_api._command(7)
+    fd = ours.index("--fd")
+    assert ours[fd : fd + 2] == ["--fd", "7"]
+    assert ours[:fd] + ours[fd + 2 :] == theirs
+    server_env = {k: v for k, v in seen["env"].items() if os.environ.get(k) != v}
+    assert {
+        k: v for k, v in server_env.items() if k in local_api.SERVER_ENV
+    } == local_api.SERVER_ENV
+    assert set(local_api.SERVER_ENV) >= {"PREFECT_UI_ENABLED", "PREFECT__SERVER_EPHEMERAL"}
