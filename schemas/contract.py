@@ -16,6 +16,9 @@ CONTRACT_VERSION = "v1"
 FORMATS = (".csv", ".csv.gz", ".parquet")
 MANIFEST_FILE = "manifest.json"
 PATIENT_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
+# A practice is a token too (letters, digits, '_', '-', '.', spaces): never a formula a
+# spreadsheet would run (=HYPERLINK(...), +cmd|..., @SUM(...)) nor terminal control text.
+PRACTICE_ID_PATTERN = r"[A-Za-z0-9_.\- ]{1,64}"
 SEXES = ("F", "M", "I", "U")
 EARLIEST_BIRTH_YEAR = 1900
 DAYS_SUPPLY_MAX = 365

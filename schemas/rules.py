@@ -30,6 +30,7 @@ from schemas.contract import (
     EARLIEST_BIRTH_YEAR,
     EVENT_TABLES,
     PATIENT_ID_PATTERN,
+    PRACTICE_ID_PATTERN,
     SEXES,
     TABLE_NAMES,
     TABLES,
@@ -209,6 +210,15 @@ RULES: tuple[Rule, ...] = (
         "practice_id is present.",
         ("patients",),
         _required("practice_id", False),
+    ),
+    Rule(
+        "practice_id_pattern",
+        "practice_id is 1-64 characters of A-Z, a-z, 0-9, '_', '-', '.' and spaces "
+        f"({PRACTICE_ID_PATTERN}): never a spreadsheet formula or control text.",
+        ("patients",),
+        lambda t, c: _missing_or(
+            "practice_id", col("practice_id").str.contains(f"^{PRACTICE_ID_PATTERN}$")
+        ),
     ),
     *(
         Rule(

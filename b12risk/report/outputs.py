@@ -32,6 +32,7 @@ from b12risk.report.html import (
     render_report,
 )
 from b12risk.report.quality import data_quality as quality_counts
+from b12risk.report.spreadsheet import write_csv
 from b12risk.report.stats import funnel_position
 from b12risk.report.worklists import write_worklists
 from b12risk.runinfo import RunInfo
@@ -97,7 +98,7 @@ def write_reports(
     csv_path = out_dir / "gap_summary.csv"
     parquet_path = out_dir / "gap_summary.parquet"
     _replace_text(html_path, render_report(content))
-    summary.to_csv(csv_path, index=False, na_rep="", lineterminator="\n")
+    write_csv(summary, csv_path)
     summary.to_parquet(parquet_path, index=False)
     worklist_paths = write_worklists(con, out_dir) if worklists else ()
     headline = headline_numbers(summary, changes)

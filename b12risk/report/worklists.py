@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from b12risk.report.spreadsheet import write_csv
 from b12risk.sql import run_sql
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def write_worklists(con: duckdb.DuckDBPyConnection, out_dir: Path) -> tuple[Path
     paths = []
     for practice_id, patients in rows.groupby("practice_id", sort=True, dropna=False):
         path = folder / f"worklist_{practice_file_name(practice_id)}.csv"
-        patients[list(WORKLIST_COLUMNS)].to_csv(path, index=False, lineterminator="\n")
+        write_csv(patients[list(WORKLIST_COLUMNS)], path)
         paths.append(path)
     log.info("worklists: %d practices, %d patients listed", len(paths), len(rows))
     return tuple(paths)

@@ -54,7 +54,9 @@ def test_private_files_are_created_private_and_the_published_folder_stays_readab
 def test_a_configured_group_shares_the_private_files(sample_extract, tmp_path):
     group = grp.getgrgid(os.getegid()).gr_name
     config = (ROOT / "data" / "config" / "cohorts.toml").read_text()
-    (tmp_path / "group.toml").write_text(config + f'\n[security]\ngroup = "{group}"\n')
+    (tmp_path / "group.toml").write_text(
+        config.replace("[security]\n", f'[security]\ngroup = "{group}"\n', 1)
+    )
     run_dir = run_under_umask_022(
         sample_extract, tmp_path, "--config", str(tmp_path / "group.toml")
     )
@@ -66,7 +68,9 @@ def test_a_configured_group_shares_the_private_files(sample_extract, tmp_path):
 
 def test_an_unknown_group_is_refused_before_the_run(sample_extract, tmp_path):
     config = (ROOT / "data" / "config" / "cohorts.toml").read_text()
-    (tmp_path / "bad.toml").write_text(config + '\n[security]\ngroup = "no-such-group-b12"\n')
+    (tmp_path / "bad.toml").write_text(
+        config.replace("[security]\n", '[security]\ngroup = "no-such-group-b12"\n', 1)
+    )
     result = b12risk(*run_args(sample_extract, tmp_path, "--config", str(tmp_path / "bad.toml")))
     assert result.returncode == 2
     assert "no-such-group-b12" in result.stderr and "does not exist" in result.stderr

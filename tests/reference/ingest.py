@@ -107,8 +107,11 @@ def patient_rules(row: dict, id_count: int, extract_date: date) -> list[str]:
         broken.add("sex_required")
     elif sex not in ("F", "M", "I", "U"):
         broken.add("sex_allowed")
-    if text(row.get("practice_id")) is None:
+    practice = text(row.get("practice_id"))
+    if practice is None:
         broken.add("practice_id_required")
+    elif not re.fullmatch(r"[A-Za-z0-9_.\- ]{1,64}", practice):
+        broken.add("practice_id_pattern")
     for name in ("registered_on", "deregistered_on", "died_on"):
         day = parse_date(row.get(name))
         if day is INVALID:
