@@ -251,16 +251,12 @@ def check_inputs(args: argparse.Namespace, paths) -> None:
     """The inputs a run cannot do without, checked before Prefect's local API starts: the
     configuration, the extract folder (its five files, headers and manifest, without reading
     the data), the as-of date, and whether the warehouse is free. Raises what the run would."""
-    from b12risk.access import Access
-    from b12risk.config import load_config
     from b12risk.ingest.stage import ExtractRefused, inspect_extract
-    from b12risk.report.disclosure import DisclosurePolicy
+    from b12risk.report.release import checked_config
     from b12risk.run import warehouse
     from schemas.dates import future_as_of_problem
 
-    config = load_config(paths.config)
-    DisclosurePolicy.from_settings(config.disclosure, enabled=getattr(args, "disclosure", True))
-    Access.from_settings(config.security)
+    config = checked_config(paths.config, disclosure=getattr(args, "disclosure", True))
     files = inspect_extract(args.extract, config.max_gzip_expansion, hash_content=False)
     as_of = args.as_of or files.extracted_on
     problem = None

@@ -17,6 +17,7 @@ from prefect.states import Completed, Failed
 
 from b12risk.access import Access
 from b12risk.ingest.stage import ExtractRefused
+from b12risk.report.release import checked_config
 from b12risk.run import folder as run_folder
 from b12risk.run import progress, stages, warehouse
 from b12risk.runinfo import new_run_id
@@ -77,7 +78,8 @@ def pipeline(
     The order keeps every failure harmless: the next warehouse state is built privately, the
     run's files are written into a partial folder, the warehouse is published, and only then
     does the folder take its published name (b12risk.run.folder)."""
-    config = stages.preflight(config_path, disclosure=disclosure)
+    # The CLI ran the full preflight (codelists too); a served run meets the same refusals.
+    config = checked_config(config_path, disclosure=disclosure)
     access = Access.from_settings(config.security)
     request = stages.RunRequest(
         extract_dir=Path(extract_dir),

@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from b12risk.access import Access
+from b12risk.config import Config, load_config
 from b12risk.report.disclosure import DisclosurePolicy
 from b12risk.report.quality import published_quality
 from b12risk.report.worklists import SENSITIVE_DIR
@@ -29,6 +31,27 @@ PRIVATE_DIRS = (RESTRICTED_DIR, SENSITIVE_DIR)
 # codelist): published exactly. Every other count passes disclosure control.
 NOT_COUNTS_OF_PEOPLE = frozenset({"n_codes"})
 _MEASURES = ("read", "loaded", "quarantined")
+
+
+def checked_config(config_path: Any, *, disclosure: bool = True) -> Config:
+    """The configuration, refused (ConfigError) if its disclosure thresholds are weaker than
+    the published policy while control is on, or its [security] group cannot be used."""
+    config = load_config(config_path)
+    DisclosurePolicy.from_settings(config.disclosure, enabled=disclosure)
+    Access.from_settings(config.security)
+    return config
+
+
+def published_document(
+    exact: Mapping[str, Any], policy: DisclosurePolicy, name: str, counts: str
+) -> dict[str, Any]:
+    """The published twin of restricted/<name>: its `counts` reconciliation through
+    disclosure control, marked with the release note and where the exact one is."""
+    return dict(exact) | {
+        "disclosure_control": policy.release_note(),
+        "exact_counts": f"{RESTRICTED_DIR}/{name} (not for release)",
+        counts: published_reconciliation(exact[counts], policy),
+    }
 
 
 def published_reconciliation(

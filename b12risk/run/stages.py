@@ -34,7 +34,7 @@ from b12risk.ingest.stage import ExtractFiles, ExtractRefused, inspect_extract, 
 from b12risk.ingest.validate import judge_quarantine, validate_extract
 from b12risk.report import write_reports
 from b12risk.report.disclosure import DisclosurePolicy, suppress
-from b12risk.report.release import PRIVATE_DIRS, RESTRICTED_DIR, published_reconciliation
+from b12risk.report.release import PRIVATE_DIRS, RESTRICTED_DIR, checked_config, published_document
 from b12risk.run import folder as run_folder
 from b12risk.run import warehouse
 from b12risk.runinfo import RunInfo, new_run_id
@@ -82,9 +82,7 @@ def preflight(
     """Check the configuration (thresholds weaker than the published disclosure policy among
     it) and the reviewed codelists before a run starts, so a user's mistake there is a
     one-line refusal rather than a failed flow."""
-    config = load_config(config_path)
-    DisclosurePolicy.from_settings(config.disclosure, enabled=disclosure)
-    Access.from_settings(config.security)
+    config = checked_config(config_path, disclosure=disclosure)
     with duckdb.connect() as con:
         load_codelists(con, codelists_dir)
     return config
@@ -240,12 +238,8 @@ def validation_document(run: RunInfo, validation) -> dict[str, Any]:
 
 def published_validation(exact: dict[str, Any], policy: DisclosurePolicy) -> dict[str, Any]:
     """validation.json as it may be released: the same counts through disclosure control."""
-    published = {k: v for k, v in exact.items() if k not in ("tables", "rule_counts")}
-    return published | {
-        "disclosure_control": policy.release_note(),
-        "exact_counts": f"{RESTRICTED_DIR}/validation.json (not for release)",
-        "tables": published_reconciliation(exact["tables"], policy),
-    }
+    without_repeat = {k: v for k, v in exact.items() if k != "rule_counts"}  # also in tables
+    return published_document(without_repeat, policy, "validation.json", "tables")
 
 
 def write_manifest(
@@ -292,10 +286,7 @@ def write_manifest(
         "finished_at": datetime.now(UTC),
     }
     policy = DisclosurePolicy.from_settings(config.disclosure, enabled=request.disclosure)
-    published = document | {
-        "disclosure_control": policy.release_note(),
-        "exact_counts": f"{RESTRICTED_DIR}/manifest.json (not for release)",
-        "reconciliation": published_reconciliation(document["reconciliation"], policy),
+    published = published_document(document, policy, "manifest.json", "reconciliation") | {
         "lab_results_not_judged": published_not_judged(document["lab_results_not_judged"], policy),
     }
     folder = run_reports_dir(request, run)
