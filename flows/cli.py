@@ -31,7 +31,15 @@ from b12risk import __version__  # noqa: E402
 from b12risk.config import PROJECT_ROOT, ConfigError  # noqa: E402
 from b12risk.home import project_home, run_paths  # noqa: E402
 from b12risk.run import progress  # noqa: E402
+from b12risk.shown import shown  # noqa: E402
 from schemas.dates import plain_date  # noqa: E402
+
+
+def say(text: str, file=None, **kwargs) -> None:
+    """Print one line on the terminal: every message goes through `shown()`, so a file, column
+    or key name from the input never reaches the terminal raw (an escape, a bidi override)."""
+    print(shown(text), file=file or sys.stdout, **kwargs)
+
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_BUSY = 0, 1, 2, 75  # 75: EX_TEMPFAIL (sysexits.h)
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number
@@ -220,10 +228,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
             bad_rows=args.bad_rows,
         )
     except (ValueError, TypeError) as exc:
-        print(f"b12risk: generate refused: {exc}", file=sys.stderr)
+        say(f"b12risk: generate refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     total = sum(summary.rows.values())
-    print(f"wrote {summary.out_dir} ({total:,} rows in {summary.seconds:.1f}s)")
+    say(f"wrote {summary.out_dir} ({total:,} rows in {summary.seconds:.1f}s)")
     return EXIT_OK
 
 
@@ -280,11 +288,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     paths = run_paths(None, None, None, home)
     args.paths = paths
     as_of = date.today()
-    print(f"generating a {args.patients:,}-patient sample extract in {sample} ...")
+    say(f"generating a {args.patients:,}-patient sample extract in {sample} ...")
     generate_extract(sample, patients=args.patients, seed=args.seed, as_of=as_of, fmt="csv")
     if not paths.warehouse.exists():
         # A first run a quarter earlier, so the report can show change since the previous run.
-        print(f"first run as of {as_of - timedelta(days=91)}, to compare the report against ...")
+        say(f"first run as of {as_of - timedelta(days=91)}, to compare the report against ...")
         args.run_id = new_run_id()
         earlier = run_pipeline(
             extract=sample,
@@ -317,9 +325,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         rows = convert(args.source, args.out, extracted_on=args.extracted_on)
     except SourceMissing as exc:
-        print(f"b12risk: import refused: {exc}", file=sys.stderr)
+        say(f"b12risk: import refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    print(f"wrote {args.out} ({sum(rows.values()):,} rows)")
+    say(f"wrote {args.out} ({sum(rows.values()):,} rows)")
     return EXIT_OK
 
 
@@ -328,7 +336,7 @@ def cmd_datadict(args: argparse.Namespace) -> int:
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render_data_dictionary(), encoding="utf-8")
-    print(f"wrote {args.out}")
+    say(f"wrote {args.out}")
     return EXIT_OK
 
 
@@ -342,7 +350,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return EXIT_OK
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out}")
+    say(f"wrote {args.out}")
     return EXIT_OK
 
 
@@ -377,21 +385,21 @@ def run_pipeline(**kwargs):
 
 def print_outcome(outcome) -> int:
     if outcome.status == "refused":
-        print(f"b12risk: {outcome.message}", file=sys.stderr)
+        say(f"b12risk: {outcome.message}", file=sys.stderr)
         return EXIT_REFUSED
     unknown = outcome.not_judged.get("n_unknown_unit")
     if unknown != 0 and outcome.not_judged:
         shown = "[suppressed]" if unknown is None else unknown
-        print(
+        say(
             f"b12risk: B12 results in a unit that cannot be converted (counted as tests, "
             f"not judged): {shown}",
             file=sys.stderr,
         )
     for warning in outcome.warnings:  # names of files, columns and keys only, never values
-        print(f"b12risk: warning: {warning}", file=sys.stderr)
-    print(f"warehouse: {outcome.warehouse}")
-    print(f"reports: {outcome.reports_dir}")
-    print(f"report: {outcome.report_html}")
+        say(f"b12risk: warning: {warning}", file=sys.stderr)
+    say(f"warehouse: {outcome.warehouse}")
+    say(f"reports: {outcome.reports_dir}")
+    say(f"report: {outcome.report_html}")
     return EXIT_OK
 
 
@@ -403,11 +411,11 @@ def report_interrupted(received: list[int], args: argparse.Namespace) -> int:
     stop_live_status()
     if args.published:
         folder = args.paths.reports / args.run_id
-        print(
+        say(
             f"b12risk: interrupted after the run was published (reports: {folder})", file=sys.stderr
         )
     else:
-        print("b12risk: interrupted; the published warehouse is unchanged", file=sys.stderr)
+        say("b12risk: interrupted; the published warehouse is unchanged", file=sys.stderr)
     return EXIT_SIGNAL.get(received[0], EXIT_SIGNAL[signal.SIGINT])
 
 
@@ -417,24 +425,24 @@ def report_failure(exc: BaseException, args: argparse.Namespace) -> int:
     from flows.local_api import LocalApiUnavailable
 
     if isinstance(exc, ConfigError):
-        print(f"b12risk: config refused: {exc}", file=sys.stderr)
+        say(f"b12risk: config refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     if getattr(exc, "refuses_input", False):  # ExtractRefused, NoHome: one line each
-        print(f"b12risk: {exc}", file=sys.stderr)
+        say(f"b12risk: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     if type(exc).__name__ == "WarehouseBusy":  # not imported here: it brings in DuckDB
-        print(f"b12risk: {exc}", file=sys.stderr)
+        say(f"b12risk: {exc}", file=sys.stderr)
         return EXIT_BUSY
     storage = raised_storage_failure(exc)
     if storage is not None or isinstance(exc, LocalApiUnavailable):
         where = write_error_log(exc, args)
         unchanged = "; the published warehouse is unchanged" if storage is not None else ""
-        print(f"b12risk: {storage or exc}{unchanged} ({where})", file=sys.stderr)
+        say(f"b12risk: {storage or exc}{unchanged} ({where})", file=sys.stderr)
         if getattr(args, "debug", False):
             traceback.print_exception(exc)
         return EXIT_FAILED
     where = write_error_log(exc, args)
-    print(f"b12risk: unexpected failure ({type(exc).__name__}); {where}", file=sys.stderr)
+    say(f"b12risk: unexpected failure ({type(exc).__name__}); {where}", file=sys.stderr)
     if getattr(args, "debug", False):
         traceback.print_exception(exc)
     return EXIT_FAILED

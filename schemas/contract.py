@@ -7,10 +7,10 @@ part (files, headers, identifying column names) and `schemas.datadict` renders i
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from schemas.codes import CODE_SYSTEMS
+from schemas.identifying import vocabulary
 
 CONTRACT_VERSION = "v1"
 FORMATS = (".csv", ".csv.gz", ".parquet")
@@ -188,60 +188,7 @@ MANIFEST_FIELDS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class IdentifyingName:
-    """A kind of column name that identifies a person: such a column refuses the extract."""
-
-    label: str
-    pattern: str  # searched in the normalised column name (see `normalise_column_name`)
-
-
-# Searched in the lower-cased name with every run of other characters turned into "_", each
-# pattern bounded by the start, the end or "_" (so `postcode`, `Post Code`, `PostCode` and
-# `patient_postcode` all match; `practice_id`, `year_of_birth` and `drug_name` do not: a bare
-# "name" or "text" identifies only as the whole column name).
-IDENTIFYING_NAMES: tuple[IdentifyingName, ...] = (
-    IdentifyingName(
-        "name",
-        r"^names?$|(first|last|given|family|middle|maiden|full|fore|sur|nick|patient|person"
-        r"|client|subject|member)_?names?",
-    ),
-    IdentifyingName("email", r"e_?mail(_?address)?"),
-    IdentifyingName("address", r"(home_?|street_?|postal_?)?address(_?line_?\d*)?|addr|street"),
-    IdentifyingName("postcode", r"post_?codes?|postal_?codes?|zip(_?codes?)?"),
-    IdentifyingName("NHS number", r"nhs_?(number|no|num|id)|nhsno"),
-    IdentifyingName("social security number", r"ssn|social_?security(_?(number|no|num))?"),
-    IdentifyingName(
-        "insurance number",
-        r"(insurance|medicare|medicaid|member|policy)_?(number|no|num|id)|medicare|medicaid",
-    ),
-    IdentifyingName(
-        "date of birth", r"date_?of_?birth|dob|birth_?date(_?time)?|birthdate|day_?of_?birth"
-    ),
-    IdentifyingName("phone number", r"(tele)?phone(_?(number|no))?|mobile|tel_?(no|number)|fax"),
-    IdentifyingName(
-        "free text",
-        r"^text$|(free|clinical|result|note|entry)_?text|notes?|comments?|narrative|remarks?",
-    ),
-)
-
-_IDENTIFYING = tuple(
-    (n.label, re.compile(rf"(?:^|_)(?:{n.pattern})(?:_|$)")) for n in IDENTIFYING_NAMES
-)
-
-
-def normalise_column_name(name: str) -> str:
-    """Lower case, every run of characters other than a-z and 0-9 as one '_', trimmed."""
-    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
-
-
-def identifying_label(column: str) -> str | None:
-    """The kind of personal identifier a column name announces, or None."""
-    norm = normalise_column_name(column)
-    for label, pattern in _IDENTIFYING:
-        if pattern.search(norm):
-            return label
-    return None
+IDENTIFYING_KINDS: tuple[str, ...] = tuple(dict.fromkeys(t.kind for t in vocabulary()))
 
 
 @dataclass(frozen=True)
@@ -285,9 +232,14 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal("column_duplicated", "A column name appears twice in a file's header."),
     Refusal(
         "column_identifying",
-        "A column's name identifies a person: "
-        + ", ".join(n.label for n in IDENTIFYING_NAMES)
-        + ". Remove the column; the extract must be pseudonymised.",
+        "A column's name identifies a person, however it is spelled (see the identifying "
+        "terms below): " + ", ".join(IDENTIFYING_KINDS) + ". Remove the column; the extract "
+        "must be pseudonymised.",
+    ),
+    Refusal(
+        "column_unreadable",
+        "A column's name holds a control character (an escape, a carriage return, a NUL): "
+        "it cannot be judged, so the extract is refused.",
     ),
     Refusal(
         "manifest_malformed",

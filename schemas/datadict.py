@@ -12,12 +12,13 @@ from pathlib import Path
 from schemas.codes import CODE_FORMATS
 from schemas.contract import (
     CONTRACT_VERSION,
-    IDENTIFYING_NAMES,
+    IDENTIFYING_KINDS,
     MANIFEST_FIELDS,
     MANIFEST_FILE,
     REFUSALS,
     TABLES,
 )
+from schemas.identifying import vocabulary
 from schemas.outputs import OUTPUT_TABLES
 from schemas.rules import RULES
 
@@ -136,14 +137,24 @@ def _refusals() -> list[str]:
     lines += [f"| {r.name} | {_cell(r.description)} |" for r in REFUSALS]
     lines += [
         "",
-        "Column names that identify a person (matched ignoring case, spaces and punctuation, "
-        "as a whole word of the name: `Post Code`, `patient_postcode` and `PostCode` all "
-        "count):",
+        "Column names that identify a person, however they are spelled. A header is "
+        "normalised first: Unicode NFKC (full-width letters become ASCII), format and "
+        "zero-width characters dropped, Cyrillic and Greek look-alike letters read as the Latin "
+        "ones they imitate, accents dropped, then split into words at every character that is "
+        "not a letter or digit, at camelCase boundaries and between letters and digits, and "
+        "case-folded. A term matches when adjacent words of the header, joined, spell it: "
+        "`NHS Number`, `nhs_no`, `NHSNumber` and `nhsnumber` all meet `nhs number`; `d.o.b` "
+        "meets `dob`. A term marked *whole* refuses only as the whole header (`name` does, "
+        "`drug_name` does not). The terms are data: `schemas/identifying_terms.csv`.",
         "",
-        "| kind | names (regular expression over the lower-cased name, words joined by `_`) |",
-        "|---|---|",
+        "| kind | terms (anywhere in the header) | terms (whole header only) |",
+        "|---|---|---|",
     ]
-    lines += [f"| {n.label} | `{_cell(n.pattern)}` |" for n in IDENTIFYING_NAMES]
+    for kind in IDENTIFYING_KINDS:
+        terms = [t for t in vocabulary() if t.kind == kind]
+        anywhere = ", ".join(f"`{t.term}`" for t in terms if t.matches == "anywhere")
+        whole = ", ".join(f"`{t.term}`" for t in terms if t.matches == "whole")
+        lines.append(f"| {kind} | {_cell(anywhere)} | {_cell(whole)} |")
     return [*lines, ""]
 
 

@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from b12risk.config import DEFAULT_MAX_GZIP_EXPANSION
 from b12risk.ingest import value_shapes
+from b12risk.shown import shown
 from b12risk.sql import run_script, run_sql
 from b12risk.storage import storage_failure
 from schemas.contract import (
@@ -44,9 +45,9 @@ from schemas.contract import (
     MANIFEST_FILE,
     TABLE_NAMES,
     TABLES,
-    identifying_label,
 )
 from schemas.dates import extract_date_problem, plain_date
+from schemas.identifying import UnreadableHeader, identifying_kind
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class ExtractRefused(Exception):
 
     def __str__(self) -> str:
         where = f"{self.file}: column '{self.column}'" if self.column else self.file
-        return f"extract refused: {where} {self.reason}".replace("\n", " ")
+        return shown(f"extract refused: {where} {self.reason}")  # names from the input, shown
 
     def __reduce__(self):
         return (type(self), (self.file, self.column, self.reason))
@@ -269,7 +270,7 @@ def _read_manifest(path: Path, warnings: list[str]) -> dict[str, Any]:
             )
     unknown = sorted(set(manifest) - set(MANIFEST_FIELDS))
     if unknown:
-        warnings.append(f"{path.name}: unknown keys ignored: {', '.join(unknown)}")
+        warnings.append(shown(f"{path.name}: unknown keys ignored: {', '.join(unknown)}"))
     return manifest
 
 
@@ -349,7 +350,9 @@ def _find_files(directory: Path, warnings: list[str]) -> tuple[dict[str, Path], 
         formats[table] = path.name[len(table) + 1 :]
     others = sorted(p.name for p in directory.iterdir() if p.name not in known)
     if others:
-        warnings.append(f"files ignored (not part of the extract contract): {', '.join(others)}")
+        warnings.append(
+            shown(f"files ignored (not part of the extract contract): {', '.join(others)}")
+        )
     return files, formats
 
 
@@ -413,7 +416,12 @@ def _check_header(table: str, file: str, header: list[str], warnings: list[str])
     """
     spec = TABLES[table]
     for name in header:
-        label = identifying_label(name)
+        try:
+            label = identifying_kind(name)
+        except UnreadableHeader:
+            raise ExtractRefused(
+                file, name, "holds a control character; the header cannot be judged"
+            ) from None
         if label:
             raise ExtractRefused(file, name, f"identifies a person ({label}); remove it")
     staged_names = []
@@ -434,7 +442,9 @@ def _check_header(table: str, file: str, header: list[str], warnings: list[str])
         n for n, staged in zip(header, staged_names, strict=True) if staged not in spec.column_names
     ]
     if extras:
-        warnings.append(f"{file}: columns ignored (not in the contract): {', '.join(extras)}")
+        warnings.append(
+            shown(f"{file}: columns ignored (not in the contract): {', '.join(extras)}")
+        )
     return staged_names
 
 

@@ -2,16 +2,17 @@
 external address of any kind, so it opens offline and can be e-mailed as is.
 
 Pure rendering: it receives published (disclosure-controlled) tables and prints them; every
-text that comes from data or configuration is escaped.
+text that comes from data or configuration is escaped, after `shown()` has made its control
+and bidi characters visible.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from html import escape
 from typing import Any
 
 import pandas as pd
@@ -20,6 +21,7 @@ from b12risk.config import Config
 from b12risk.report.aggregates import ANY_COHORT
 from b12risk.report.changes import GapChanges
 from b12risk.report.disclosure import NOT_FOR_RELEASE, SUPPRESSED, DisclosurePolicy
+from b12risk.shown import shown
 from schemas.statuses import GAP_STATUSES, SCREENING_STATUSES, STATUS_LABELS, STATUSES
 
 SEX_LABELS = {
@@ -29,6 +31,12 @@ SEX_LABELS = {
     "U": "Unknown",
     "unknown": "Not recorded",
 }
+
+
+def escape(text: object) -> str:
+    """Text as HTML shows it: control and bidi characters as visible escapes, markup escaped."""
+    return html.escape(shown(text))
+
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#222;

@@ -14,14 +14,19 @@ from typing import Any
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
+from b12risk.shown import shown
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
-    """A text cell as a spreadsheet may show it; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A text cell as a spreadsheet may show it (control and bidi characters as visible
+    escapes, a formula as text); anything else unchanged."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    return shown(value)
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
