@@ -237,6 +237,13 @@ REFUSALS: tuple[Refusal, ...] = (
         "must be pseudonymised.",
     ),
     Refusal(
+        "values_identifying",
+        "The values of patient_id or practice_id look like real identifiers rather than "
+        "pseudonyms: most of them NHS numbers, or any one shaped like an e-mail address, a "
+        "phone number, a US social security number or a name with a date (see the value "
+        "screen below). The refusal names the file, the column and the shape, never a value.",
+    ),
+    Refusal(
         "column_unreadable",
         "A column's name holds a control character (an escape, a carriage return, a NUL): "
         "it cannot be judged, so the extract is refused.",

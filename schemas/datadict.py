@@ -18,7 +18,12 @@ from schemas.contract import (
     REFUSALS,
     TABLES,
 )
-from schemas.identifying import vocabulary
+from schemas.identifying import (
+    VALUE_SCREENED_COLUMNS,
+    VALUE_SHAPES,
+    nhs_false_refusal_rate,
+    vocabulary,
+)
 from schemas.outputs import OUTPUT_TABLES
 from schemas.rules import RULES
 
@@ -155,7 +160,44 @@ def _refusals() -> list[str]:
         anywhere = ", ".join(f"`{t.term}`" for t in terms if t.matches == "anywhere")
         whole = ", ".join(f"`{t.term}`" for t in terms if t.matches == "whole")
         lines.append(f"| {kind} | {_cell(anywhere)} | {_cell(whole)} |")
+    lines += _value_screen()
     return [*lines, ""]
+
+
+def _value_screen() -> list[str]:
+    lines = [
+        "",
+        "### The value screen",
+        "",
+        "After staging, the distinct values of "
+        + " and ".join(f"`{c}`" for c in VALUE_SCREENED_COLUMNS)
+        + " in patients (and each event file's `patient_id` values that no patient row has) "
+        "are screened for the shapes of real identifiers "
+        "(`b12risk/ingest/sql/identifier_shapes.sql`). A shape marked *most* refuses when more "
+        "than half of a column's distinct values have it; any other refuses on one value.",
+        "",
+        "| shape | refuses on | what it is |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {s.name} | {'most values' if s.majority else 'one value'} | {_cell(s.description)} |"
+        for s in VALUE_SHAPES
+    ]
+    sizes = (1, 2, 3, 5, 10, 20, 50, 100)
+    lines += [
+        "",
+        "False refusals of the NHS-number rule: the chance that a column of N distinct random "
+        "10-digit pseudonyms (each passing the check 1 time in 11) is refused, "
+        "P(Binomial(N, 1/11) > N/2). A column that mixes other tokens with them is refused less "
+        "often still.",
+        "",
+        "| N | " + " | ".join(str(n) for n in sizes) + " |",
+        "|---|" + "---|" * len(sizes),
+        "| false refusals | "
+        + " | ".join(f"{nhs_false_refusal_rate(n):.1e}" for n in sizes)
+        + " |",
+    ]
+    return lines
 
 
 _KIND_TITLES = {

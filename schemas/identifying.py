@@ -16,6 +16,7 @@ A term marked `whole` matches only the whole header (`name` refuses; `drug_name`
 from __future__ import annotations
 
 import csv
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -110,3 +111,68 @@ def identifying_kind(name: str) -> str | None:
             if run in anywhere:
                 return anywhere[run]
     return anywhere.get(joined)
+
+
+# -- identifying values in allowed columns (issue 9.2) ---------------------------------------
+
+VALUE_SCREENED_COLUMNS = ("patient_id", "practice_id")
+# A random 10-digit token passes the NHS number's modulus-11 check with probability 1/11: its
+# first nine digits give a check digit of 0-9 10 times in 11 (10 is never issued), and its last
+# digit is that one 1 time in 10.
+NHS_CHECK_PASS_RATE = 1 / 11
+
+
+@dataclass(frozen=True)
+class ValueShape:
+    """A shape of value that is a real identifier, not a pseudonym."""
+
+    key: str  # its count in identifier_screen.sql is n_<key>
+    name: str  # as the refusal names it
+    description: str
+    majority: bool = False  # refuses when most values have it; otherwise any one value refuses
+
+
+VALUE_SHAPES: tuple[ValueShape, ...] = (
+    ValueShape(
+        "nhs_number",
+        "NHS number",
+        "exactly 10 digits whose last is the modulus-11 check digit of the first nine (weights "
+        "10 down to 2; 11 - sum mod 11, 11 read as 0, 10 never valid). Refuses when MORE THAN "
+        "HALF of the column's distinct values are such numbers: a pseudonymiser that issues "
+        "random 10-digit tokens passes the check 1 time in 11, so real NHS numbers (all pass) "
+        "and random tokens (1 in 11) are far apart; the false-refusal rate is in the table below",
+        majority=True,
+    ),
+    ValueShape("email", "e-mail address", "text@domain.tld: a local part, one @, a dotted domain"),
+    ValueShape(
+        "phone",
+        "phone number",
+        "an international number (+ then 10 to 15 digits, spaces, dashes or brackets), a UK "
+        "national number written in groups (0 then a non-zero digit, 10 or 11 digits in all, "
+        "in groups of 2 to 6 digits after a first group of 3 to 6, split by spaces or "
+        "dashes: 07700 900123, 020-7946-0958) or a North American "
+        "one ((555) 123-4567, 555-123-4567, 555.123.4567)",
+    ),
+    ValueShape(
+        "ssn",
+        "US social security number",
+        "ddd-dd-dddd with an area of 001-899 but 666, a group of 01-99, a serial of 0001-9999",
+    ),
+    ValueShape(
+        "name_date",
+        "name and date",
+        "a name (two or more letters, a lower-case letter among them or a separator before the "
+        "date) joined to a date of 1900-2099, YYYY-MM-DD, YYYYMMDD, DD/MM/YYYY, DD.MM.YYYY or "
+        "DDMMYYYY, in either order: JSmith_1970-01-31, smith.john 31/01/1970, Smith19700131",
+    ),
+)
+
+
+def nhs_false_refusal_rate(n_values: int) -> float:
+    """The chance that a column of `n_values` distinct random 10-digit tokens is refused as NHS
+    numbers: P(more than half of them pass the check), each passing 1 time in 11."""
+    p = NHS_CHECK_PASS_RATE
+    need = n_values // 2 + 1
+    return sum(
+        math.comb(n_values, k) * p**k * (1 - p) ** (n_values - k) for k in range(need, n_values + 1)
+    )

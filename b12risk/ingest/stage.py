@@ -47,7 +47,7 @@ from schemas.contract import (
     TABLES,
 )
 from schemas.dates import extract_date_problem, plain_date
-from schemas.identifying import UnreadableHeader, identifying_kind
+from schemas.identifying import VALUE_SHAPES, UnreadableHeader, identifying_kind
 
 log = logging.getLogger(__name__)
 
@@ -516,6 +516,7 @@ def stage_extract(con: duckdb.DuckDBPyConnection, files: ExtractFiles) -> StageR
         raise ExtractRefused(
             files.files[failed].name, None, f"cannot be loaded ({type(exc).__name__})"
         ) from exc
+    screen_identifier_values(con, files)
     for table, staged in tables.items():
         log.info(
             "staged %s: %d rows, %d malformed records (%d lines)",
@@ -525,6 +526,30 @@ def stage_extract(con: duckdb.DuckDBPyConnection, files: ExtractFiles) -> StageR
             staged.rejected_lines,
         )
     return StageResult(files.content_hash, tables, list(files.warnings))
+
+
+def screen_identifier_values(con: duckdb.DuckDBPyConnection, files: ExtractFiles) -> None:
+    """Refuse the extract when a screened column's values look like real identifiers rather
+    than pseudonyms (schemas.identifying.VALUE_SHAPES): the refusal names the file, the column
+    and the shape, never a value. Staging is dropped first, so nothing is left behind."""
+    run_script(con, "ingest/identifier_shapes")
+    cursor = run_sql(con, "ingest/identifier_screen")
+    names = [d[0] for d in cursor.description]
+    for row in (dict(zip(names, r, strict=True)) for r in cursor.fetchall()):
+        for shape in VALUE_SHAPES:
+            found = row[f"n_{shape.key}"]
+            if shape.majority and found * 2 > row["n_values"]:
+                why = f"most of its values ({found:,} of {row['n_values']:,}) are {shape.name}s"
+            elif not shape.majority and found:
+                why = f"{found:,} of its values are shaped like an identifier ({shape.name})"
+            else:
+                continue
+            drop_staging(con)
+            raise ExtractRefused(
+                files.files[row["table_name"]].name,
+                row["column_name"],
+                f"looks like real identifiers, not pseudonyms: {why}; pseudonymise it",
+            )
 
 
 def _stage_table(con: duckdb.DuckDBPyConnection, files: ExtractFiles, table: str) -> StagedTable:
