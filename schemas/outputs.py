@@ -175,10 +175,14 @@ OUTPUT_TABLES: dict[str, OutputTable] = {
                 _col(
                     "raw_values",
                     "VARCHAR",
-                    "malformed_line: the raw text of the line(s). Otherwise a JSON object "
-                    "column -> text: the file's text for text columns and for values that could "
-                    "not be read as their type; values that could be read appear in canonical "
-                    "form (07 as 7, 500 as 500.0).",
+                    "A JSON object of contract columns only (no value of a column outside "
+                    "the contract is ever stored): column -> text, the file's text for text "
+                    "columns and for values that could not be read as their type; values that "
+                    "could be read appear in canonical form (07 as 7, 500 as 500.0). A "
+                    "malformed_line whose fields do not align with the header keeps only its "
+                    "shape: line_length, line_count, fields, semicolon, tab, pipe. Rows carried "
+                    "from a warehouse written before this rule are scrubbed to it on the next "
+                    "run (validation.json: quarantine_scrubbed).",
                     required=True,
                 ),
             ),

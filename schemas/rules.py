@@ -137,8 +137,11 @@ RULES: tuple[Rule, ...] = (
         "The line could not be read as a CSV row: too many or too few fields, an unterminated "
         "quote (which can swallow the lines after it: they are quarantined with it, as one "
         "entry holding every line, however many) or bytes that are not UTF-8. Its raw_values "
-        "hold the raw line(s), whole; source_row is the file's line number of its first line "
-        "(header = line 1), and the table's malformed_lines counts every line they hold.",
+        "never hold a column outside the contract: a line whose fields align with the header "
+        "keeps its contract columns' texts; any other keeps only its shape (line_length, "
+        "line_count, fields and the count of each other delimiter), not its text. source_row "
+        "is the file's line number of its first line (header = line 1), and the table's "
+        "malformed_lines counts every line they hold.",
         TABLE_NAMES,
         None,
     ),

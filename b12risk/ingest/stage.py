@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 import logging
 import os
@@ -575,7 +576,7 @@ def _stage_table(con: duckdb.DuckDBPyConnection, files: ExtractFiles, table: str
             con.unregister(PARQUET_STREAM)
     staged = run_sql(con, "ingest/count_rows", table_name=STAGING_TABLES[table]).fetchall()[0][0]
     rejected, rejected_lines = (
-        (0, 0) if fmt == "parquet" else _collect_rejects(con, table, path, fmt, staged)
+        (0, 0) if fmt == "parquet" else _collect_rejects(con, table, path, fmt, staged, header)
     )
     return StagedTable(
         table, STAGING_TABLES[table], path.name, fmt, staged, rejected, rejected_lines
@@ -604,12 +605,18 @@ def parquet_batches(
 
 
 def _collect_rejects(
-    con: duckdb.DuckDBPyConnection, table: str, path: Path, fmt: str, staged: int
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    fmt: str,
+    staged: int,
+    header: list[str],
 ) -> tuple[int, int]:
     """Move DuckDB's reject records of the last CSV load into staging_rejects, one row per
-    record, numbered by the file's physical line (header = line 1), with the record's whole
-    text read back from the file: DuckDB keeps at most 10,000 characters of it, and an
-    unterminated quote can swallow thousands of lines. Returns (records, physical lines)."""
+    record, numbered by the file's physical line (header = line 1), read back from the file
+    whole (DuckDB keeps at most 10,000 characters of it, and an unterminated quote can swallow
+    thousands of lines) and kept as `malformed_record` describes. Returns (records, physical
+    lines)."""
     records = run_sql(con, "ingest/reject_records").fetchall()
     run_script(con, "ingest/drop_load_rejects")
     if not records:
@@ -621,8 +628,14 @@ def _collect_rejects(
             "source_row": [
                 span.line if span else r[0] for span, r in zip(spans, records, strict=True)
             ],
-            "raw_line": [
-                span.text if span else r[2] for span, r in zip(spans, records, strict=True)
+            "raw_values": [
+                malformed_record(
+                    span.text if span else r[2] or "",
+                    span.lines if span else _line_span(r[2]),
+                    header,
+                    TABLES[table].column_names,
+                )
+                for span, r in zip(spans, records, strict=True)
             ],
             "error_types": [r[3] for r in records],
         }
@@ -636,6 +649,22 @@ def _collect_rejects(
         span.lines if span else _line_span(r[2]) for span, r in zip(spans, records, strict=True)
     )
     return len(records), lines
+
+
+def malformed_record(text: str, lines: int, header: list[str], contract: tuple[str, ...]) -> str:
+    """What quarantine keeps of a malformed record (JSON): never a value of a column outside
+    the contract. A record whose fields align with the header (it splits into one CSV row of
+    the header's length) keeps its contract columns' texts, as a rule failure does; any other
+    keeps only its shape (`value_shapes.line_shape`: length, lines, fields, delimiters)."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        rows = []
+    if len(rows) == 1 and len(rows[0]) == len(header):
+        return json.dumps(
+            {name: field for name, field in zip(header, rows[0], strict=True) if name in contract}
+        )
+    return json.dumps(value_shapes.line_shape(text, lines))
 
 
 def _line_span(raw: str | None) -> int:

@@ -22,6 +22,7 @@ Logs carry table and rule names and counts only.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -86,6 +87,7 @@ class ValidationResult:
     tables: dict[str, TableValidation]
     warnings: list[str] = field(default_factory=list)
     reconciled: bool = False
+    quarantine_scrubbed: int = 0  # carried rows whose non-contract texts were dropped
 
     @property
     def rule_counts(self) -> dict[str, dict[str, int]]:
@@ -98,6 +100,7 @@ class ValidationResult:
             "rule_counts": self.rule_counts,
             "warnings": list(self.warnings),
             "reconciled": self.reconciled,
+            "quarantine_scrubbed": self.quarantine_scrubbed,
         }
 
 
@@ -131,8 +134,12 @@ def validate_extract(
             run_sql(con, "ingest/loaded_patients")
     con.execute("BEGIN TRANSACTION")  # quarantine and tables together, or not at all
     try:
+        scrubbed = scrub_quarantine(con)
         _quarantine_and_finalize(con, run_id, extract_hash)
         result = _result(con, stage, read, run_id, extract_hash, extract_date)
+        if scrubbed:
+            result.quarantine_scrubbed = scrubbed
+            result.warnings.append(SCRUBBED_WARNING)
         _reconcile(result)
         con.execute("COMMIT")
     except BaseException:
@@ -142,6 +149,48 @@ def validate_extract(
         drop_staging(con)
         con.execute("CHECKPOINT")
     return result
+
+
+SCRUBBED_WARNING = (
+    "quarantine: rows carried from earlier runs held the text of malformed lines or of columns "
+    "outside the contract; they were scrubbed to their line number, shape and rule (how many: "
+    "restricted/validation.json, quarantine_scrubbed)"
+)
+
+
+def scrub_quarantine(con: duckdb.DuckDBPyConnection) -> int:
+    """Drop from the carried quarantine rows every text a column outside the contract could
+    have put there (a warehouse written before issue 9.3): a malformed line's raw text becomes
+    its shape (value_shapes.line_shape), a JSON object keeps only its table's contract keys.
+    Returns how many rows were scrubbed. No value is logged."""
+    tables = list(TABLE_NAMES)
+    shape_keys = list(value_shapes.line_shape("", 1))
+    allowed = [[*TABLES[t].column_names, *shape_keys] for t in tables]
+    rows = run_sql(
+        con, "ingest/quarantine_scrub_candidates", tables=tables, allowed=allowed
+    ).fetchall()
+    if not rows:
+        return 0
+    keys = dict(zip(tables, allowed, strict=True))
+    scrubbed = [_scrubbed(raw, keys.get(table, [])) for _, table, raw in rows]
+    frame = pyarrow.table({"row_id": [r[0] for r in rows], "raw_values": scrubbed})
+    con.register("quarantine_scrubbed", frame)
+    try:
+        run_sql(con, "ingest/quarantine_scrub")
+    finally:
+        con.unregister("quarantine_scrubbed")
+    log.info("scrubbed %d carried quarantine rows of texts outside the contract", len(rows))
+    return len(rows)
+
+
+def _scrubbed(raw: str, keys: list[str]) -> str:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):  # an old malformed line: its text
+        return json.dumps(value_shapes.line_shape(raw, raw.count("\n") + 1))
+    return json.dumps({k: v for k, v in value.items() if k in keys})
 
 
 def _quarantine_and_finalize(con: duckdb.DuckDBPyConnection, run_id: str, extract_hash: str):
@@ -390,8 +439,9 @@ def quarantine_hint(con: duckdb.DuckDBPyConnection, run_id: str, table: str, rul
             sample_rows=HINT_SAMPLE_ROWS,
         ).fetchall()
     ]
-    if column is None:
-        shape = value_shapes.delimiter_shape(texts, len(TABLES[table].required_columns))
+    if column is None:  # malformed lines: their shapes, not their texts (stage.malformed_record)
+        shapes = [json.loads(t) for t in texts]
+        shape = value_shapes.delimiter_shape(shapes, len(TABLES[table].required_columns))
         return f"the file looks {shape}-separated" if shape else ""
     sql_type = TABLES[table].column(column).sql_type
     if sql_type == "DATE":

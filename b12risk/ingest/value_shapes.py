@@ -55,15 +55,27 @@ def number_shape(texts: Sequence[str]) -> str | None:
     return None
 
 
-def delimiter_shape(lines: Sequence[str], n_columns: int) -> str | None:
-    """'semicolon' (etc.) when most malformed lines split into the header's column count on
-    another delimiter than the comma."""
-    lines = [ln for ln in lines if ln]
-    if not lines or n_columns < 2:
+def line_shape(text: str, lines: int) -> dict[str, int]:
+    """What quarantine keeps of a malformed line instead of its text: its length in
+    characters, its physical lines, its comma-separated fields and how many of each other
+    delimiter it holds."""
+    return {
+        "line_length": len(text),
+        "line_count": lines,
+        "fields": text.count(",") + 1,
+        **{name: text.count(delimiter) for delimiter, name in DELIMITERS},
+    }
+
+
+def delimiter_shape(shapes: Sequence[dict], n_columns: int) -> str | None:
+    """'semicolon' (etc.) when most malformed lines (their `line_shape`s) split into the
+    header's column count on another delimiter than the comma."""
+    shapes = [s for s in shapes if "line_length" in s]
+    if not shapes or n_columns < 2:
         return None
-    for delimiter, name in DELIMITERS:
-        fitting = sum(ln.rstrip("\r\n").count(delimiter) >= n_columns - 1 for ln in lines)
-        if fitting > MAJORITY * len(lines):
+    for _, name in DELIMITERS:
+        fitting = sum(s.get(name, 0) >= n_columns - 1 for s in shapes)
+        if fitting > MAJORITY * len(shapes):
             return name
     return None
 

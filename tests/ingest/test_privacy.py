@@ -36,3 +36,85 @@ def test_failing_values_never_reach_the_logs_or_the_result(con, tmp_path, caplog
     for secret in SECRETS:
         assert secret not in logged, secret
         assert secret not in published, secret
+
+
+NAME = "Jane Q Public"  # a value of a column outside the contract
+
+
+def warehouse_text(con) -> str:
+    """Every value of every table in the connection, as text."""
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    return "\n".join(str(con.table(t).fetchall()) for t in tables)
+
+
+def test_no_value_of_a_column_outside_the_contract_is_stored(con, tmp_path):
+    """Issue 9.3: a malformed line of a file with an extra column kept that column's value."""
+    from schemas.contract import TABLES
+
+    folder = write_extract(tmp_path)
+    columns = [*TABLES["diagnoses"].column_names, "clinic_room"]
+    good = "P0001,SNOMED,44054006,2020-01-01," + NAME + "\n"
+    body = (
+        (
+            ",".join(columns)
+            + "\n"
+            + good
+            + "P0001,SNOMED,44054006,2020-01-01,"
+            + NAME
+            + ",extra\n"  # too many fields
+            + "P0002,SNOMED,44054006,"
+            + NAME
+            + "\n"  # too few
+            + "P0001,SNOMED,BADCODE,2020-01-01,"
+            + NAME
+            + "\n"  # a rule failure
+        ).encode()
+        + b"P0001,SNOMED,44\xff054006,2020-01-01,"
+        + NAME.encode()
+        + b"\n"
+    )  # bad byte
+    body += ('P0002,SNOMED,"44054006,2020-01-01,' + NAME + "\n" + good).encode()  # open quote
+    (folder / "diagnoses.csv").write_bytes(body)
+    result = ingest(con, folder)
+    assert result.tables["diagnoses"].quarantined == 5
+    assert NAME not in warehouse_text(con)
+    kept = [
+        json.loads(raw)
+        for (raw,) in con.execute(
+            "SELECT raw_values FROM quarantine WHERE source_table = 'diagnoses' ORDER BY source_row"
+        ).fetchall()
+    ]
+    aligned = [k for k in kept if "patient_id" in k]
+    assert {k["code"] for k in aligned} == {"BADCODE", "44\ufffd054006"}
+    assert all(set(k) == {"patient_id", "code_system", "code", "recorded_on"} for k in aligned)
+
+
+def test_carried_quarantine_rows_are_scrubbed_of_texts_outside_the_contract(con, tmp_path):
+    """A warehouse written before 9.3: its quarantine rows are scrubbed on the next run."""
+    from b12risk.sql import run_sql
+
+    run_sql(con, "ingest/create_quarantine")
+    old_rows = [
+        ("diagnoses", 3, ["malformed_line"], f"P0001,SNOMED,44054006,2020-01-01,{NAME},x"),
+        ("diagnoses", 4, ["code_format_snomed"], json.dumps({"code": "X", "name": NAME})),
+        ("patients", 2, ["sex_allowed"], json.dumps({"patient_id": "P9", "sex": "Q"})),
+    ]
+    for table, row, rules, raw in old_rows:
+        con.execute(
+            "INSERT INTO quarantine VALUES ('old-run', 'old-hash', ?, ?, ?, ?)",
+            [table, row, rules, raw],
+        )
+    result = ingest(con, write_extract(tmp_path))
+    assert result.quarantine_scrubbed == 2
+    assert any("scrubbed" in w for w in result.warnings)
+    assert NAME not in warehouse_text(con)
+    carried = dict(
+        con.execute(
+            "SELECT source_row || source_table, raw_values FROM quarantine WHERE run_id = 'old-run'"
+        ).fetchall()
+    )
+    assert json.loads(carried["3diagnoses"])["line_length"] == len(old_rows[0][3])
+    assert json.loads(carried["4diagnoses"]) == {"code": "X"}
+    assert json.loads(carried["2patients"]) == {"patient_id": "P9", "sex": "Q"}  # untouched
+    again = ingest(con, write_extract(tmp_path))
+    assert again.quarantine_scrubbed == 0 and not any("scrubbed" in w for w in again.warnings)

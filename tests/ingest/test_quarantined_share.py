@@ -122,7 +122,8 @@ DELIMITERS = [
 
 @pytest.mark.parametrize(("lines", "columns", "delimiter"), DELIMITERS)
 def test_delimiter_shapes(lines, columns, delimiter):
-    assert value_shapes.delimiter_shape(lines, columns) == delimiter
+    shapes = [value_shapes.line_shape(line, 1) for line in lines]
+    assert value_shapes.delimiter_shape(shapes, columns) == delimiter
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,18 @@ def diagnoses_file(tmp_path, body: bytes, fmt: str = "csv"):
     return folder
 
 
+def shape_of(text: str, lines: int = 1) -> dict:
+    """What quarantine keeps of a malformed line that does not align with the header."""
+    return {
+        "line_length": len(text),
+        "line_count": lines,
+        "fields": text.count(",") + 1,
+        "semicolon": text.count(";"),
+        "tab": text.count("\t"),
+        "pipe": text.count("|"),
+    }
+
+
 def quarantined_lines(con) -> list[tuple[int, list[str], str]]:
     rows = con.execute(
         "SELECT source_row, rules, raw_values FROM quarantine "
@@ -65,8 +77,16 @@ def test_malformed_lines_are_quarantined_with_their_line_numbers(con, tmp_path, 
         (5, ["malformed_line"]),
         (7, ["malformed_line"]),
     ]
-    assert lines[0][2] == "P0001,SNOMED,44054006"
-    assert lines[1][2] == "P0001,SNOMED,44054006,2020-01-01,extra"
+    # fields that cannot be aligned with the header: the line's shape, never its text
+    assert json.loads(lines[0][2]) == shape_of("P0001,SNOMED,44054006")
+    assert json.loads(lines[1][2]) == shape_of("P0001,SNOMED,44054006,2020-01-01,extra")
+    # a bad byte in a line that aligns with the header: its contract columns' texts
+    assert json.loads(lines[2][2]) == {
+        "patient_id": "P0001",
+        "code_system": "SNOMED",
+        "code": "44\ufffd054006",
+        "recorded_on": "2020-01-01",
+    }
     diagnoses = result.tables["diagnoses"]
     assert (diagnoses.read, diagnoses.loaded, diagnoses.quarantined) == (7, 4, 3)
     assert diagnoses.rule_counts == {"malformed_line": 3}
@@ -81,7 +101,8 @@ def test_an_unterminated_quote_swallows_the_next_line_and_both_are_counted(con, 
     assert len(lines) == 1
     line, rules, raw = lines[0]
     assert (line, rules) == (3, ["malformed_line"])
-    assert raw.count("P0001") >= 2  # the swallowed line is in the same entry
+    assert json.loads(raw)["line_count"] >= 2  # the swallowed line is in the same entry
+    assert "P0001" not in raw
     diagnoses = result.tables["diagnoses"]
     assert diagnoses.malformed_lines >= 2
     assert diagnoses.read == diagnoses.loaded + diagnoses.quarantined
@@ -453,8 +474,11 @@ def test_every_physical_line_is_loaded_or_held_by_its_quarantined_record(
         if rules != ["malformed_line"]:
             lines_in_rows += sum(str(v).count("\n") for v in json.loads(raw).values())
             continue
-        span = raw.count("\n") + 1
-        assert raw == "\n".join(physical[line - 1 : line - 1 + span]), (what, line)
+        kept = json.loads(raw)
+        assert "line_length" in kept, "a record that swallowed lines cannot align with the header"
+        span = kept["line_count"]
+        text = "\n".join(physical[line - 1 : line - 1 + span])
+        assert kept == shape_of(text, span), (what, line)
         held |= set(range(line, line + span))
     diagnoses = result.tables["diagnoses"]
     assert diagnoses.malformed_lines == len(held)

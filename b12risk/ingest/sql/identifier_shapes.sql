@@ -42,7 +42,7 @@ CREATE OR REPLACE TEMP MACRO ssn_shaped(p_text) AS
 -- two (an upper-case prefix glued to digits, PAT20240131, is taken for a token).
 CREATE OR REPLACE TEMP MACRO name_date_shaped(p_text) AS
     length(p_text) >= 10
-    AND regexp_matches(p_text, '[A-Za-z][A-Za-z]')
+    AND regexp_matches(p_text, '[0-9]{4}')
     AND CASE WHEN regexp_matches(p_text, '[a-z]')
              THEN regexp_full_match(p_text, '[A-Za-z][A-Za-z''. -]*[A-Za-z][ _.-]?((19|20)[0-9]{2}[-/.]?(0[1-9]|1[0-2])[-/.]?(0[1-9]|[12][0-9]|3[01])|(0[1-9]|[12][0-9]|3[01])[-/.]?(0[1-9]|1[0-2])[-/.]?(19|20)[0-9]{2})')
                OR regexp_full_match(p_text, '((19|20)[0-9]{2}[-/.]?(0[1-9]|1[0-2])[-/.]?(0[1-9]|[12][0-9]|3[01])|(0[1-9]|[12][0-9]|3[01])[-/.]?(0[1-9]|1[0-2])[-/.]?(19|20)[0-9]{2})[ _.-]?[A-Za-z][A-Za-z''. -]*[A-Za-z]')

@@ -1,7 +1,7 @@
 -- quarantined_texts: a sample of the texts this run quarantined in one table for one rule, for
 -- recognising their shape (b12risk.value_shapes). $json_path names the column in raw_values
--- ('$.recorded_on'); NULL reads the raw line itself (malformed_line). The texts stay in
--- memory to be classified: they are never logged, printed or written anywhere.
+-- ('$.recorded_on'); NULL reads the whole raw_values (malformed_line: the line's shape). The
+-- texts stay in memory to be classified: they are never logged, printed or written anywhere.
 WITH quarantined AS (
     SELECT source_row, raw_values
     FROM quarantine
