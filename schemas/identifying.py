@@ -161,9 +161,13 @@ VALUE_SHAPES: tuple[ValueShape, ...] = (
     ValueShape(
         "name_date",
         "name and date",
-        "a name (two or more letters, a lower-case letter among them or a separator before the "
-        "date) joined to a date of 1900-2099, YYYY-MM-DD, YYYYMMDD, DD/MM/YYYY, DD.MM.YYYY or "
-        "DDMMYYYY, in either order: JSmith_1970-01-31, smith.john 31/01/1970, Smith19700131",
+        "a name (two or more letters) joined to a date of 1900-2099 (YYYY-MM-DD, YYYYMMDD, "
+        "DD/MM/YYYY, DD.MM.YYYY or DDMMYYYY) in either order, by a separator (space, _ . -) or "
+        "glued when the name has a lower-case letter and a letter beyond a-f: JSmith_1970-01-31, "
+        "smith.john 31/01/1970, Smith19700131, SMITH_19700131. Glued to an upper-case prefix "
+        "(PAT20240131) or to hex letters (eb19110624, about 1 random 10-character hex token in "
+        "100,000) it is taken for a token, so a name of hex letters only glued to a date "
+        "(Ada19700131) is not caught",
     ),
 )
 

@@ -29,7 +29,9 @@ def test_the_first_run_after_upgrading_scrubs_old_quarantine_rows(sample_extract
     assert "warning: quarantine: rows carried from earlier runs" in result.stderr
     assert "scrubbed" in result.stderr
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        (raw,) = con.execute("SELECT raw_values FROM quarantine WHERE run_id = 'old-run'").fetchone()
+        (raw,) = con.execute(
+            "SELECT raw_values FROM quarantine WHERE run_id = 'old-run'"
+        ).fetchone()
     assert NAME not in raw and json.loads(raw)["line_count"] == 1
     run_dir = max((tmp_path / "reports").glob("*/validation.json"), key=lambda p: p.stat().st_mtime)
     restricted = json.loads((run_dir.parent / "restricted" / "validation.json").read_text())

@@ -68,6 +68,10 @@ SHAPES = [
     ("1970-01-31_JSmith", "name_date"),
     ("SMITH_19700131", "name_date"),  # upper case, but a separator
     ("PAT20240131", None),  # an upper-case prefix glued to digits: a token
+    ("eb19110624", None),  # hex letters glued to a date-like number: a hex token
+    ("19711009ba", None),
+    ("Ed_1970-01-31", "name_date"),  # hex letters, but a separator
+    ("Gb19700131", "name_date"),
     ("Smith18991231", None),  # 1899: outside 1900-2099
     ("Smith19701331", None),  # month 13
     ("Smith19700132", None),  # day 32

@@ -118,7 +118,9 @@ def _is_name(text: str) -> bool:
 def name_date(value: str) -> bool:
     if len(value) < 10:
         return False
-    lower = any("a" <= c <= "z" for c in value)
+    glued = any("a" <= c <= "z" for c in value) and any(
+        c.lower() in "ghijklmnopqrstuvwxyz" for c in value
+    )
     for cut in range(1, len(value)):
         for name, day, sep_side in (
             (value[:cut], value[cut:], "after"),
@@ -133,7 +135,7 @@ def name_date(value: str) -> bool:
                     else:
                         continue
                 else:
-                    if not lower:
+                    if not glued:
                         continue
                     candidate = name
                 if _is_name(candidate) and _is_date(day):
