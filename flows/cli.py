@@ -4,8 +4,10 @@ Exit codes (README): 0 done; 1 a failure of the environment (a full disk, a read
 Prefect's local API that does not start: one line saying what and where) or an unexpected
 failure (details in the run's error log, never on the terminal); 2 input refused (an extract,
 config or argument the user must fix: one line naming the file and column, no traceback);
-75 the warehouse is busy (another run builds it, or a session holds it read-write: try again
-later, or give --wait); 130 interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM).
+3 the disclosure audit found a suppressed count it could recover, and no further suppression
+hides it: nothing was published (the line names the table and cell families); 75 the
+warehouse is busy (another run builds it, or a session holds it read-write: try again later,
+or give --wait); 130 interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def say(text: str, file=None, **kwargs) -> None:
     print(shown(text), file=file or sys.stdout, **kwargs)
 
 
-EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_BUSY = 0, 1, 2, 75  # 75: EX_TEMPFAIL (sysexits.h)
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_AUDIT, EXIT_BUSY = 0, 1, 2, 3, 75  # 75: EX_TEMPFAIL
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number
 
 
@@ -121,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--as-of", type=iso_date, default=None, help="extract date (default: today)")
     gen.add_argument("--format", choices=("csv", "parquet"), default="csv")
     gen.add_argument("--bad-rows", type=float, default=0.0, help="share of corrupted event rows")
+    gen.add_argument(
+        "--practices", type=positive_int, default=None, help="GP practices (default: by size)"
+    )
     gen.set_defaults(handler=cmd_generate)
 
     run = sub.add_parser("run", help="run the pipeline on an extract folder")
@@ -145,6 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="extract date (default: the latest event date in the source)",
     )
     imp.set_defaults(handler=cmd_import)
+
+    aud = sub.add_parser(
+        "audit-disclosure",
+        help="prove no suppressed count of a published run can be recovered (HiGHS bounds)",
+    )
+    aud.add_argument("run_dir", type=Path, help="a run's published folder: reports/<run_id>")
+    aud.add_argument("--previous", type=Path, help="the previous run's folder, to audit both")
+    aud.add_argument("--k", type=positive_int, default=1, help="people changed between runs")
+    aud.add_argument("--config", type=Path, default=None, help="the run's configuration")
+    aud.add_argument("--out", type=Path, default=None, help="write every bound (JSON; exact)")
+    aud.set_defaults(handler=cmd_audit_disclosure)
 
     dd = sub.add_parser("datadict", help="write the data dictionary (extract contract) as markdown")
     dd.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "extract-format.md")
@@ -226,6 +242,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             fmt=args.format,
             bad_rows=args.bad_rows,
+            practices=args.practices,
         )
     except (ValueError, TypeError) as exc:
         say(f"b12risk: generate refused: {exc}", file=sys.stderr)
@@ -331,6 +348,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit_disclosure(args: argparse.Namespace) -> int:
+    """Exit 0 when every suppressed cell is safe, 3 when one can be recovered."""
+    import json
+
+    from b12risk.report.release import audit_release, checked_config
+
+    result = audit_release(args.run_dir, checked_config(args.config), args.previous, args.k)
+    if args.out:
+        args.out.write_text(json.dumps(result.to_dict(), indent=1) + "\n", encoding="utf-8")
+    for line in result.summary_lines():
+        say(line, file=sys.stdout if result.passed else sys.stderr)
+    return EXIT_OK if result.passed else EXIT_AUDIT
+
+
 def cmd_datadict(args: argparse.Namespace) -> int:
     from schemas.datadict import render_data_dictionary
 
@@ -427,6 +458,9 @@ def report_failure(exc: BaseException, args: argparse.Namespace) -> int:
     if isinstance(exc, ConfigError):
         say(f"b12risk: config refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    if getattr(exc, "audit_failed", False):  # DisclosureAuditFailed: nothing published
+        say(f"b12risk: nothing published: {exc}", file=sys.stderr)
+        return EXIT_AUDIT
     if getattr(exc, "refuses_input", False):  # ExtractRefused, NoHome: one line each
         say(f"b12risk: {exc}", file=sys.stderr)
         return EXIT_REFUSED

@@ -132,7 +132,7 @@ def pipeline(
                 _discard(request)
             raise
     _artifacts(reported)
-    warnings = validation.to_dict().get("warnings", [])
+    warnings = [*validation.to_dict().get("warnings", []), *reported.warnings]
     outcome = stages.RunOutcome(
         run_id=run.run_id,
         status="published",

@@ -377,6 +377,33 @@ OUTPUT_TABLES: dict[str, OutputTable] = {
             primary_key=("run_id", "patient_id"),
         ),
         OutputTable(
+            "disclosure_cells",
+            "Every published run's gap summary cells as released (suppressed ones NULL), one "
+            "row per cohort x breakdown x group x count: the next run of the same source keeps "
+            "its suppression pattern stable against them, and its disclosure audit checks "
+            "that the two releases together recover no suppressed cell.",
+            (
+                _RUN_ID,
+                _col("as_of", "DATE", "The run's as-of date.", required=True),
+                _col(
+                    "source",
+                    "VARCHAR",
+                    "The extract's source (manifest.json): runs of one source are compared.",
+                ),
+                _col("cohort", "VARCHAR", "A cohort's name, or any_cohort.", required=True),
+                _col("breakdown", "VARCHAR", "overall, age_band, sex or practice.", required=True),
+                _col("group", "VARCHAR", "The group within the breakdown.", required=True),
+                _col("count_column", "VARCHAR", "The count (n_at_risk, n_gap, ...).", required=True),
+                _col(
+                    "published",
+                    "BIGINT",
+                    "The count as released (rounded); NULL where it was suppressed.",
+                ),
+            ),
+            kind="history",
+            primary_key=("run_id", "cohort", "breakdown", "group", "count_column"),
+        ),
+        OutputTable(
             "gap_summary",
             "reports/<run_id>/gap_summary.csv and .parquet: the report's aggregates, one row "
             "per cohort x breakdown x group, every count through disclosure control.",

@@ -88,6 +88,14 @@ class DisclosurePolicy:
         except ValueError as exc:
             raise ConfigError(f"[disclosure] {exc}") from exc
 
+    def release_floor(self, k: int = 1) -> int:
+        """The largest count a cell suppressed last run is still suppressed at. Published
+        above it, its previous value is proven above suppress_max even to an attacker who
+        knows at most `k` people changed (published p means a count within half a rounding
+        step of p): so no small count is recovered by differencing the two runs."""
+        half = self.round_to // 2
+        return self.suppress_max + 2 * half + k
+
     def describe(self) -> str:
         if not self.enabled:
             return NOT_FOR_RELEASE
@@ -149,7 +157,11 @@ def suppress(
     policy: DisclosurePolicy,
     row_totals: Sequence[tuple[str, Sequence[str]]] = (),
     margins: Sequence[Margin] = (),
+    equal_rows: Sequence[tuple[int, int]] = (),
     rates: Mapping[str, tuple[str, str]] | None = None,
+    hidden_before: np.ndarray | None = None,
+    k: int = 1,
+    also_hidden: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Return `table` as it may be published.
 
@@ -157,8 +169,17 @@ def suppress(
         stays missing and takes part in no identity).
     row_totals: identities within every row, as (total column, part columns).
     margins: identities across rows (see `Margin`).
+    equal_rows: pairs of row positions whose counts are equal, column by column, whatever the
+        table says (any cohort's 75-84 row and older adults' 75-84 row): an attacker knows
+        it, so a cell hidden in one is hidden in the other.
     rates: rate column -> (numerator, denominator), recomputed from the published counts
         (missing when either is suppressed or the denominator is 0).
+    hidden_before: the cells the previous run of the same source suppressed (a boolean
+        matrix of the table's shape): each stays suppressed unless it moved well above the
+        threshold (`release_floor`), so a differencing attack across the two runs, where at
+        most `k` people changed, recovers no small count hidden once and published now.
+    also_hidden: cells to suppress whatever their value (the audit's repairs, b12risk.report.
+        audit): the identities are then closed around them as around any other.
 
     Counts become nullable integers (missing = suppressed); the column `disclosure_control`
     says whether control was applied (False: every value is exact and NOT FOR RELEASE).
@@ -166,10 +187,17 @@ def suppress(
     columns = list(count_columns)
     values = _count_matrix(table, columns)
     if policy.enabled:
-        identities = _row_identities(values.shape, columns, row_totals)
-        identities += _margin_identities(table, columns, margins)
+        identities = row_identities(values.shape, columns, row_totals)
+        identities += margin_identities(table, columns, margins)
+        identities += equality_identities(values.shape, equal_rows)
         identities = [i for i in identities if not np.isnan(values.ravel()[i]).any()]
-        hidden = _protect(values.ravel(), identities, policy.suppress_max)
+        kept = None
+        if hidden_before is not None:
+            with np.errstate(invalid="ignore"):
+                kept = hidden_before.ravel() & (values.ravel() <= policy.release_floor(k))
+        if also_hidden is not None:
+            kept = also_hidden.ravel() if kept is None else kept | also_hidden.ravel()
+        hidden = _protect(values.ravel(), identities, policy.suppress_max, kept)
         hidden = hidden.reshape(values.shape)
         published = np.where(hidden, np.nan, _round_all(values, policy.round_to))
         log.info(
@@ -220,7 +248,7 @@ def _round_all(values: np.ndarray, round_to: int) -> np.ndarray:
     return np.floor((2 * values + round_to) / (2 * round_to)) * round_to
 
 
-def _row_identities(
+def row_identities(
     shape: tuple[int, int], columns: list[str], row_totals: Sequence[tuple[str, Sequence[str]]]
 ) -> list[np.ndarray]:
     """Each identity is an array of flat cell indices: the total first, then its parts."""
@@ -234,7 +262,18 @@ def _row_identities(
     return identities
 
 
-def _margin_identities(
+def equality_identities(
+    shape: tuple[int, int], equal_rows: Sequence[tuple[int, int]]
+) -> list[np.ndarray]:
+    """Two rows equal column by column: an identity of two cells per column (one is the
+    other's only part)."""
+    n_cols = shape[1]
+    return [
+        np.array([a * n_cols + j, b * n_cols + j]) for a, b in equal_rows for j in range(n_cols)
+    ]
+
+
+def margin_identities(
     table: pd.DataFrame, columns: list[str], margins: Sequence[Margin]
 ) -> list[np.ndarray]:
     n_cols = len(columns)
@@ -260,10 +299,18 @@ def _margin_identities(
     return identities
 
 
-def _protect(values: np.ndarray, identities: list[np.ndarray], suppress_max: int) -> np.ndarray:
-    """Which cells to hide: primary (1..suppress_max) plus secondary (see the module notes)."""
+def _protect(
+    values: np.ndarray,
+    identities: list[np.ndarray],
+    suppress_max: int,
+    kept: np.ndarray | None = None,
+) -> np.ndarray:
+    """Which cells to hide: primary (1..suppress_max), those `kept` from the previous run,
+    plus secondary (see the module notes)."""
     with np.errstate(invalid="ignore"):
         hidden = (values >= 1) & (values <= suppress_max)
+    if kept is not None:
+        hidden |= kept
     groups = [_Group.of([identities[k] for k in g]) for g in _connected(identities, values.size)]
     incidence = _Incidence.of(identities, values.size)
     while True:
@@ -411,6 +458,7 @@ def _connected(identities: list[np.ndarray], n_cells: int) -> list[list[int]]:
 
 
 def _smallest_published(values: np.ndarray, hidden: np.ndarray, cells) -> int | None:
+    """The next secondary cell: the smallest non-zero one, zeros last, then by position."""
     candidates = [int(c) for c in cells if not hidden[c]]
     if not candidates:
         return None

@@ -9,6 +9,7 @@ count through disclosure control and writes `out_dir` (= reports/<run_id>/):
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -22,7 +23,7 @@ import pandas as pd
 
 from b12risk.config import Config
 from b12risk.report import charts
-from b12risk.report.aggregates import ANY_COHORT, COUNT_COLUMNS, gap_summary
+from b12risk.report.aggregates import ANY_COHORT, COUNT_COLUMNS, released_gap_summary
 from b12risk.report.changes import GapChanges, gap_changes, table_exists
 from b12risk.report.disclosure import NOT_FOR_RELEASE, SUPPRESSED, DisclosurePolicy, suppress
 from b12risk.report.html import (
@@ -32,6 +33,7 @@ from b12risk.report.html import (
     render_report,
 )
 from b12risk.report.quality import data_quality as quality_counts
+from b12risk.report.release import RESTRICTED_DIR
 from b12risk.report.spreadsheet import write_csv
 from b12risk.report.stats import funnel_position
 from b12risk.report.worklists import write_worklists
@@ -40,6 +42,8 @@ from b12risk.sql import run_sql
 from schemas.statuses import SCREENING_STATUSES, STATUS_LABELS
 
 log = logging.getLogger(__name__)
+# Every suppressed cell's proven interval: exact about small cells, so never published.
+RESTRICTED_AUDIT = f"{RESTRICTED_DIR}/disclosure_audit.json"
 
 HEADLINE_COLUMNS = (*COUNT_COLUMNS, "gap_rate", "ci_low", "ci_high")
 
@@ -54,6 +58,7 @@ class ReportResult:
     published_rows: list[dict[str, Any]]
     headline: dict[str, Any]
     disclosure_control: bool
+    warnings: tuple[str, ...] = ()
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -75,7 +80,12 @@ def write_reports(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     policy = DisclosurePolicy.from_settings(config.disclosure, enabled=disclosure)
-    summary = gap_summary(con, config, run, policy)
+    summary, audit_result = released_gap_summary(con, config, run, policy)
+    if audit_result is not None:  # every bound, for the data controller: restricted/ only
+        (out_dir / RESTRICTED_AUDIT).parent.mkdir(parents=True, exist_ok=True)
+        _replace_text(
+            out_dir / RESTRICTED_AUDIT, json.dumps(audit_result.to_dict(), indent=1) + "\n"
+        )
     changes = gap_changes(con, run.run_id, policy)
     population_recorded, population = population_size(con, policy)
     content = ReportContent(
@@ -117,6 +127,21 @@ def write_reports(
         published_rows=records(summary),
         headline=headline,
         disclosure_control=policy.enabled,
+        warnings=audit_warnings(audit_result),
+    )
+
+
+def audit_warnings(audited) -> tuple[str, ...]:
+    """The run's warning when its release, taken with the previous one, leaves suppressed
+    cells recoverable (table and cell families only; the bounds are in restricted/)."""
+    result = audited.with_previous if audited is not None else None
+    if result is None or result.passed:
+        return ()
+    families = sorted({f"{table} {family} rows" for table, _, family, _ in result.families()})
+    return (
+        f"disclosure audit: {len(result.failures)} suppressed cells of this release and the "
+        f"previous one can be bounded across the two ({', '.join(families)}); see "
+        f"{RESTRICTED_AUDIT}",
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -73,3 +74,31 @@ def _count(value: Any) -> int | None:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     return int(value)
+
+
+class NotARelease(ValueError):
+    """A folder that holds no published, disclosure-controlled gap summary."""
+
+    refuses_input = True
+
+
+def read_release(run_dir: Path, config: Config):
+    """The published gap summary of a run's folder, as the disclosure audit reads it."""
+    from b12risk.report.aggregates import audited_summary
+
+    path = Path(run_dir) / "gap_summary.csv"
+    if not path.is_file():
+        raise NotARelease(f"{path}: no published gap summary (is it a run's reports folder?)")
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"group": str})
+    if not frame["disclosure_control"].astype(str).str.lower().eq("true").all():
+        raise NotARelease(f"{path}: made with disclosure control off (NOT FOR RELEASE)")
+    return audited_summary(frame, config)
+
+
+def audit_release(run_dir: Path, config: Config, previous: Path | None = None, k: int = 1):
+    """Audit a published run folder (and, with `previous`, it with the previous run's)."""
+    from b12risk.report.audit import audit
+
+    policy = DisclosurePolicy.from_settings(config.disclosure)
+    before = (read_release(previous, config),) if previous else ()
+    return audit([read_release(run_dir, config)], policy, previous=before, k=k)

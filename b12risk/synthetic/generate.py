@@ -85,12 +85,14 @@ def generate_extract(
     as_of: date | None = None,
     fmt: Format = "csv",
     bad_rows: float = 0.0,
+    practices: int | None = None,
 ) -> GenerateSummary:
     """Write a synthetic extract (five tables and manifest.json) to `out_dir`.
 
     `patients` random patients plus the planted ones; `as_of` (default today) is the extract
     date: no event falls after it. `bad_rows` is the share (0..1) of non-planted event rows
-    corrupted in varied ways, for the data-quality report."""
+    corrupted in varied ways, for the data-quality report. `practices` overrides the number
+    of GP practices (default `practice_count`): many small ones test disclosure control."""
     started = time.perf_counter()
     as_of = _as_date(as_of or date.today())
     _check_arguments(patients, seed, fmt, bad_rows)
@@ -98,6 +100,10 @@ def generate_extract(
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_other_format(out_dir, fmt)
     params = build_parameters(patients, seed, as_of, bad_rows)
+    if practices is not None:
+        if practices < 1:
+            raise ValueError("practices must be at least 1")
+        params["n_practices"] = practices
 
     with _connection() as con:
         build(con, params)
