@@ -393,7 +393,7 @@ OUTPUT_TABLES: dict[str, OutputTable] = {
                 _col("cohort", "VARCHAR", "A cohort's name, or any_cohort.", required=True),
                 _col("breakdown", "VARCHAR", "overall, age_band, sex or practice.", required=True),
                 _col("group", "VARCHAR", "The group within the breakdown.", required=True),
-                _col("count_column", "VARCHAR", "The count (n_at_risk, n_gap, ...).", required=True),
+                _col("count_column", "VARCHAR", "The count: n_at_risk, n_gap, ...", required=True),
                 _col(
                     "published",
                     "BIGINT",
