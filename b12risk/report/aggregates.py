@@ -211,7 +211,7 @@ def protected_counts(
     if previous is not None and len(previous):
         hidden_before = _hidden_before(counts, previous)
     extra = np.zeros(exact.shape, dtype=bool)
-    failing, per_cell = math.inf, 1
+    failing, per_cell, cache = math.inf, 1, {}
     for _ in range(MAX_REPAIRS):
         published = suppress(
             counts,
@@ -223,7 +223,7 @@ def protected_counts(
             **kwargs,
         )
         table = audited_counts(published, config, pairs)
-        result = audit([table], policy)
+        result = audit([table], policy, cache=cache)
         log.info(
             "disclosure audit: %d of %d suppressed cells recoverable",
             len(result.failures),

@@ -220,10 +220,12 @@ def audit(
     policy: DisclosurePolicy,
     previous: Sequence[PublishedTable] = (),
     k: int = 1,
-    exact: bool = True,
+    cache: dict | None = None,
 ) -> AuditResult:
     """Bound every suppressed cell of `current` (and of `previous`, when given: the tables of
-    the previous run's release, matched by name, key and column)."""
+    the previous run's release, matched by name, key and column). `cache` (a dict the caller
+    keeps between calls on the same tables) reuses the bounds of every component whose cells
+    are as they were: the repair rounds change a few cohorts at a time."""
     system = _System()
     for table in current:
         this = system.add_table(table, "this", policy)
@@ -232,20 +234,25 @@ def audit(
             system.link_runs(this, system.add_table(before, "previous", policy), k)
     result = AuditResult(policy, k if previous else None)
     for component in system.components():
-        result.bounds += _bound_component(system, component, policy, exact)
+        signature = tuple((system.labels[v], system.lower[v], system.upper[v]) for v in component)
+        if cache is not None and signature in cache:
+            result.bounds += cache[signature]
+            continue
+        bounds = _bound_component(system, component, policy)
+        if cache is not None:
+            cache[signature] = bounds
+        result.bounds += bounds
     return result
 
 
 def _bound_component(
-    system: _System, variables: list[int], policy: DisclosurePolicy, exact: bool = True
+    system: _System, variables: list[int], policy: DisclosurePolicy
 ) -> list[CellBound]:
     """Bounds of the component's suppressed cells. Most cells are shown safe in bulk: one LP
     finds a solution where many are 0 (lower bound 0), another where many reach suppress_max
     (an upper bound at least that); each is repeated on the cells still open while it shows
     more, and only the cells left get an LP of their own (their exact lower, then upper
-    bound). With `exact` False the cells left are taken as recoverable without their own LPs:
-    a pass is still a proof, a failure may be one a single LP would clear (the suppression's
-    repair rounds use it: hiding one cell too many is safe)."""
+    bound)."""
     lp = _ComponentLP.of(system, variables)
     hidden = [v for v in variables if v in set(system.suppressed)]
     low = {v: math.nan for v in hidden}
@@ -260,7 +267,7 @@ def _bound_component(
             break
         open_low = [v for v in open_low if v not in set(shown)]
     for v in open_low:
-        low[v] = lp.minimise(v) if exact else 1.0
+        low[v] = lp.minimise(v)
     target = float(policy.suppress_max)
     open_high = [v for v in hidden if low[v] <= EXCLUDES_ZERO]
     while open_high:
@@ -273,7 +280,7 @@ def _bound_component(
         open_high = [v for v in open_high if v not in set(shown)]
     for v in hidden:
         if math.isnan(high[v]):
-            high[v] = lp.maximise(v) if exact else low[v]
+            high[v] = lp.maximise(v)
     out = []
     for var in hidden:
         table, run, key, column, family = system.labels[var]
