@@ -81,12 +81,6 @@ def equal_row_pairs(frame: pd.DataFrame, config: Config) -> list[tuple[int, int]
     return pairs
 
 
-def audited_summary(summary: pd.DataFrame, config: Config) -> PublishedTable:
-    """A published gap summary (gap_summary.csv) as the disclosure audit reads it: the status
-    rows repeat the overall rows' cells, so they are left out."""
-    return audited_counts(summary, config)
-
-
 class ReportInputError(RuntimeError):
     """The warehouse tables the report reads are missing or belong to another run."""
 
@@ -249,8 +243,9 @@ def protected_counts(
 def audited_counts(
     frame: pd.DataFrame, config: Config, pairs: list[tuple[int, int]] | None = None
 ) -> PublishedTable:
-    """Published counts (rows of cohort, breakdown, group; no status rows) as the audit reads
-    them, with every identity the suppression knows."""
+    """Published counts (rows of cohort, breakdown, group) as the audit reads them, with every
+    identity the suppression knows; the status rows, copies of the overall rows' cells (a
+    published gap_summary.csv has them), are left out."""
     frame = frame[frame["breakdown"] != "status"].reset_index(drop=True)
     return PublishedTable(
         name="gap_summary",

@@ -84,7 +84,7 @@ class NotARelease(ValueError):
 
 def read_release(run_dir: Path, config: Config):
     """The published gap summary of a run's folder, as the disclosure audit reads it."""
-    from b12risk.report.aggregates import audited_summary
+    from b12risk.report.aggregates import audited_counts
 
     path = Path(run_dir) / "gap_summary.csv"
     if not path.is_file():
@@ -92,7 +92,7 @@ def read_release(run_dir: Path, config: Config):
     frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"group": str})
     if not frame["disclosure_control"].astype(str).str.lower().eq("true").all():
         raise NotARelease(f"{path}: made with disclosure control off (NOT FOR RELEASE)")
-    return audited_summary(frame, config)
+    return audited_counts(frame, config)
 
 
 def audit_release(run_dir: Path, config: Config, previous: Path | None = None, k: int = 1):
